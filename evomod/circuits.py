@@ -1,0 +1,338 @@
+"""NAND logic circuits (Kashtan & Alon 2005) as a population of integer arrays.
+
+Genome layout
+-------------
+One row per individual, ``2*G + K`` loci (``int16``): gate ``g`` reads the
+addresses in loci ``2g`` and ``2g+1``; output ``k`` reads the address in locus
+``2G + k``. Address ``a < N`` is input ``a``; address ``a >= N`` is gate
+``a - N``. Gates may read any gate (feedback, as in the original) unless
+``feedforward``, where gate ``g`` may read only addresses ``< N + g``.
+
+Evaluation rule
+---------------
+All ``2**N`` input rows are evaluated at once, one bit per row in ``uint64``
+words. *Effective* gates are those with a path to an output. In every row all
+gates start at 0 and are updated synchronously ``settle_steps`` times
+(``T >= G + 1``); a row has *settled* if the effective gates' state after step
+T equals their state after step T-1, and a row that has not settled counts as
+wrong for every output. When the effective gates form no cycle, the result of
+that rule is the ordinary topological evaluation (they settle after at most G
+steps), so the kernel evaluates acyclic circuits in one pass and iterates only
+cyclic ones. ``evomod.reference`` implements the rule literally; tests check
+the two agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+from numba import njit
+from pydantic import Field
+
+from . import rng as _rng
+from .registry import Registry, Section
+
+GENOME_DTYPE = np.int16
+
+
+@dataclass(frozen=True)
+class CircuitSpec:
+    """Shape of a NAND circuit population.
+
+    Parameters
+    ----------
+    n_inputs, n_gates, n_outputs : int
+        N (1..10), G and K.
+    feedforward : bool
+        Forbid cycles by letting gate g read only inputs and gates < g.
+    settle_steps : int
+        Synchronous update steps T for cyclic circuits; at least G + 1.
+    """
+
+    n_inputs: int
+    n_gates: int
+    n_outputs: int = 1
+    feedforward: bool = False
+    settle_steps: int = 0
+
+    def __post_init__(self):
+        if self.settle_steps == 0:
+            object.__setattr__(self, "settle_steps", 2 * self.n_gates)
+        if not 1 <= self.n_inputs <= 10:
+            raise ValueError(f"n_inputs must be in 1..10, got {self.n_inputs}")
+        if self.n_inputs + self.n_gates > np.iinfo(GENOME_DTYPE).max:
+            raise ValueError("too many gates for an int16 genome")
+        if self.settle_steps < self.n_gates + 1:
+            raise ValueError(f"settle_steps must be >= gates + 1 = {self.n_gates + 1}")
+
+    @property
+    def n_loci(self) -> int:
+        return 2 * self.n_gates + self.n_outputs
+
+    @property
+    def n_rows(self) -> int:
+        return 1 << self.n_inputs
+
+    @property
+    def n_words(self) -> int:
+        return (self.n_rows + 63) // 64
+
+    def locus_high(self) -> np.ndarray:
+        """Exclusive upper bound of each locus's addresses, ``int64 (n_loci,)``."""
+        n, g = self.n_inputs, self.n_gates
+        high = np.full(self.n_loci, n + g, dtype=np.int64)
+        if self.feedforward:
+            gate_of_locus = np.arange(2 * g) // 2
+            high[: 2 * g] = n + gate_of_locus
+        return high
+
+    def address_name(self, a: int, inputs=None) -> str:
+        if a < self.n_inputs:
+            return inputs[a] if inputs is not None else f"in{a}"
+        return f"g{a - self.n_inputs}"
+
+
+# --- population kernels -----------------------------------------------------
+
+@njit(cache=True)
+def random_genomes(size, high, state):
+    """``size`` genomes with every locus uniform in ``[0, high[locus])``."""
+    out = np.empty((size, high.shape[0]), dtype=np.int16)
+    for i in range(size):
+        for j in range(high.shape[0]):
+            out[i, j] = _rng.below(state, high[j])
+    return out
+
+
+@njit(cache=True)
+def mutate(genomes, start, pm, high, state, changed):
+    """Kashtan–Alon point mutation, in place.
+
+    Each row from ``start`` on, with probability ``pm``, gets one uniformly
+    chosen locus redrawn uniformly from its allowed addresses; ``changed`` is
+    set for the rows drawn.
+    """
+    n_loci = genomes.shape[1]
+    for i in range(start, genomes.shape[0]):
+        if _rng.uniform(state) < pm:
+            j = _rng.below(state, n_loci)
+            genomes[i, j] = _rng.below(state, high[j])
+            changed[i] = True
+
+
+@njit(cache=True)
+def crossover(genomes, start, pc, state, changed):
+    """One-point crossover, in place: each row from ``start`` on, with
+    probability ``pc``, takes the loci after a random cut from a random partner
+    row (read from a snapshot, so partners are the selected parents)."""
+    size, n_loci = genomes.shape
+    if pc <= 0.0 or n_loci < 2:
+        return
+    parents = genomes.copy()
+    for i in range(start, size):
+        if _rng.uniform(state) < pc:
+            partner = _rng.below(state, size)
+            cut = 1 + _rng.below(state, n_loci - 1)
+            for j in range(cut, n_loci):
+                genomes[i, j] = parents[partner, j]
+            changed[i] = True
+
+
+@njit(cache=True)
+def input_buffer(n_inputs, n_gates, inputs):
+    """Value buffer with rows 0..N-1 holding the input columns, gate rows 0."""
+    buf = np.zeros((n_inputs + n_gates, inputs.shape[1]), dtype=np.uint64)
+    buf[:n_inputs] = inputs
+    return buf
+
+
+@njit(cache=True)
+def _effective_order(genome, n_inputs, n_gates, n_outputs, state, order):
+    """Depth-first search from the outputs over the read edges.
+
+    Fills ``order`` with the effective gates in post-order (sources first)
+    and returns ``(count, cyclic)``. ``state`` is scratch (0 new, 1 on the
+    current path, 2 done); a read of a gate on the current path is a cycle.
+    """
+    state[:] = 0
+    stack = np.empty(n_gates, dtype=np.int64)
+    count = 0
+    cyclic = False
+    for k in range(n_outputs):
+        a = genome[2 * n_gates + k]
+        if a < n_inputs or state[a - n_inputs] == 2:
+            continue
+        sp = 0
+        stack[0] = a - n_inputs
+        state[a - n_inputs] = 1
+        sp = 1
+        while sp > 0:
+            g = stack[sp - 1]
+            pushed = False
+            for side in range(2):
+                src = genome[2 * g + side]
+                if src >= n_inputs:
+                    h = src - n_inputs
+                    if state[h] == 0:
+                        state[h] = 1
+                        stack[sp] = h
+                        sp += 1
+                        pushed = True
+                        break
+                    if state[h] == 1:
+                        cyclic = True
+            if not pushed:
+                sp -= 1
+                state[g] = 2
+                order[count] = g
+                count += 1
+    return count, cyclic
+
+
+@njit(cache=True)
+def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
+             todo, out_tables, settled, n_effective):
+    """Evaluate the rows of ``genomes`` flagged in ``todo`` on all input rows.
+
+    Parameters
+    ----------
+    genomes : int16 (S, 2G+K)
+    inputs : uint64 (N, W)
+        Packed input columns (``goals.input_tables``).
+    mask : uint64 (W,)
+        Valid-row bits (``goals.row_mask``).
+    todo : bool (S,)
+        Rows to evaluate; other rows' outputs are left as they are.
+    out_tables : uint64 (S, K, W), written
+        Output truth tables.
+    settled : uint64 (S, W), written
+        Rows (bits) that settled.
+    n_effective : int64 (S,), written
+        Number of effective gates.
+    """
+    n_words = inputs.shape[1]
+    buf = input_buffer(n_inputs, n_gates, inputs)
+    alt = input_buffer(n_inputs, n_gates, inputs)
+    dfs_state = np.empty(n_gates, dtype=np.int8)
+    order = np.empty(n_gates, dtype=np.int64)
+    base = 2 * n_gates
+    for i in range(genomes.shape[0]):
+        if not todo[i]:
+            continue
+        genome = genomes[i]
+        count, cyclic = _effective_order(genome, n_inputs, n_gates, n_outputs, dfs_state, order)
+        n_effective[i] = count
+        if not cyclic:
+            for idx in range(count):
+                g = order[idx]
+                a = genome[2 * g]
+                b = genome[2 * g + 1]
+                for w in range(n_words):
+                    buf[n_inputs + g, w] = ~(buf[a, w] & buf[b, w]) & mask[w]
+            for w in range(n_words):
+                settled[i, w] = mask[w]
+            cur = buf
+        else:
+            cur, nxt = buf, alt
+            for idx in range(count):
+                cur[n_inputs + order[idx]] = 0
+            for step in range(settle_steps):
+                for idx in range(count):
+                    g = order[idx]
+                    a = genome[2 * g]
+                    b = genome[2 * g + 1]
+                    for w in range(n_words):
+                        nxt[n_inputs + g, w] = ~(cur[a, w] & cur[b, w]) & mask[w]
+                cur, nxt = nxt, cur
+            # ``nxt`` now holds step T-1, ``cur`` step T
+            for w in range(n_words):
+                diff = np.uint64(0)
+                for idx in range(count):
+                    r = n_inputs + order[idx]
+                    diff |= cur[r, w] ^ nxt[r, w]
+                settled[i, w] = mask[w] & ~diff
+        for k in range(n_outputs):
+            a = genome[base + k]
+            for w in range(n_words):
+                out_tables[i, k, w] = cur[a, w]
+
+
+@njit(cache=True, inline="always")
+def popcount(x):
+    """Number of set bits of a uint64 (SWAR)."""
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+@njit(cache=True)
+def count_correct(out_tables, settled, target, correct):
+    """``correct[i]`` = number of settled (row, output) pairs of row ``i`` that
+    match ``target`` (uint64 (K, W))."""
+    size, n_outputs, n_words = out_tables.shape
+    for i in range(size):
+        total = 0
+        for k in range(n_outputs):
+            for w in range(n_words):
+                total += popcount(~(out_tables[i, k, w] ^ target[k, w]) & settled[i, w])
+        correct[i] = total
+
+
+# --- one genome, for people -------------------------------------------------
+
+def effective_gates(genome: np.ndarray, spec: CircuitSpec) -> list[int]:
+    """Indices of the effective gates of one genome, sources first."""
+    scratch = np.empty(spec.n_gates, dtype=np.int8)
+    order = np.empty(spec.n_gates, dtype=np.int64)
+    count, _ = _effective_order(np.asarray(genome, dtype=GENOME_DTYPE), spec.n_inputs,
+                                spec.n_gates, spec.n_outputs, scratch, order)
+    return [int(g) for g in order[:count]]
+
+
+def evaluate_one(genome: np.ndarray, spec: CircuitSpec, inputs: np.ndarray, mask: np.ndarray):
+    """Output tables ``(K, W)``, settled bits ``(W,)`` and effective-gate count of one genome."""
+    g = np.asarray(genome, dtype=GENOME_DTYPE).reshape(1, -1)
+    out = np.zeros((1, spec.n_outputs, spec.n_words), dtype=np.uint64)
+    settled = np.zeros((1, spec.n_words), dtype=np.uint64)
+    n_eff = np.zeros(1, dtype=np.int64)
+    evaluate(g, spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps, inputs, mask,
+             np.ones(1, dtype=np.bool_), out, settled, n_eff)
+    return out[0], settled[0], int(n_eff[0])
+
+
+def describe(genome: np.ndarray, spec: CircuitSpec, inputs) -> list[str]:
+    """One line per effective gate and output, e.g. ``g3 = NAND(x, g1)``."""
+    lines = []
+    for g in effective_gates(genome, spec):
+        a, b = int(genome[2 * g]), int(genome[2 * g + 1])
+        lines.append(f"g{g} = NAND({spec.address_name(a, inputs)}, {spec.address_name(b, inputs)})")
+    for k in range(spec.n_outputs):
+        a = int(genome[2 * spec.n_gates + k])
+        lines.append(f"out{k} = {spec.address_name(a, inputs)}")
+    return lines
+
+
+# --- config plug-in -----------------------------------------------------------
+
+REPRESENTATIONS = Registry("representation", "representation")
+
+
+class NandParams(Section):
+    name: str = Field("nand", description="genome type: nand (2-input NAND gate circuits)")
+    gates: int = Field(12, ge=1, le=200, description=(
+        "G: gates in the genome (Kashtan & Alon 2005: up to 12 per the 2008 paper)"))
+    outputs: int = Field(1, ge=1, le=16, description="K: outputs; each goal gives one expression per output")
+    feedforward: bool = Field(False, description=(
+        "forbid cycles (gate g reads only inputs and gates < g); the original allowed feedback"))
+    settle_steps: Optional[int] = Field(None, ge=2, description=(
+        "synchronous update steps T for cyclic circuits (>= gates + 1; default 2 * gates); "
+        "a row not settled after T steps counts as wrong"))
+
+
+@REPRESENTATIONS.register("nand", NandParams)
+def nand_spec(params: NandParams, n_inputs: int) -> CircuitSpec:
+    return CircuitSpec(n_inputs, params.gates, params.outputs, params.feedforward,
+                       params.settle_steps or 2 * params.gates)

@@ -1,0 +1,163 @@
+"""``evomod`` command line: run, presets, show.
+
+Bad input (config key, genome file, flag) prints one line on stderr and
+exits with code 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .registry import ConfigError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse prints usage too)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _source_name(source: str | None) -> str:
+    from .config import DEFAULT_PRESET
+
+    if source is None:
+        return DEFAULT_PRESET
+    return Path(source).stem if source.endswith(".toml") else source
+
+
+def summary_text(result, out: Path | None) -> str:
+    """One paragraph a person reads after a run."""
+    cfg = result.config
+    rate = result.generations_run / max(result.wall_seconds, 1e-9)
+    parts = [f"Ran {result.generations_run:,} generations (seed {cfg.seed}, population {cfg.population}) "
+             f"in {result.wall_seconds:.2f} s ({rate:,.0f} generations/s); status: {result.status}."]
+    solved = [(g, t) for g, t in result.first_solved.items() if t is not None]
+    if len(result.first_solved) <= 6:
+        parts.append(" ".join(
+            f"{g} first solved at generation {t:,}." if t is not None else f"{g} never solved."
+            for g, t in result.first_solved.items()))
+    else:
+        parts.append(f"{len(solved)} of the {len(result.first_solved)} goals met were solved at least once.")
+    parts.append(f"Final best on {result.final_goal}: fitness {result.best_fitness:.3f} "
+                 f"(performance {result.best_performance:.3f}, {result.best_n_effective} effective gates).")
+    if out is not None:
+        parts.append(f"Records: {out / 'records.parquet'}; best circuit: {out / 'best.json'} "
+                     f"(see it with `evomod show {out / 'best.json'}`).")
+    return " ".join(parts)
+
+
+def cmd_run(args) -> int:
+    from . import config as _config
+    from .engine import run
+    from .records import check_out_dir, default_out_dir, write_run
+
+    updates = {k: v for k, v in (("seed", args.seed), ("generations", args.generations)) if v is not None}
+    cfg = _config.load(args.config, args.set, **updates)
+    name = _source_name(args.config)
+    out = Path(args.out) if args.out else default_out_dir(name, cfg.seed)
+    check_out_dir(out)
+    result = run(cfg, progress=not args.quiet)
+    write_run(result, out, source=name)
+    print(summary_text(result, out))
+    return 130 if result.status == "interrupted" else 0
+
+
+def cmd_presets(args) -> int:
+    from . import config as _config
+
+    if args.name is None:
+        names = _config.preset_names()
+        width = max(map(len, names))
+        for name, desc in names.items():
+            print(f"{name:<{width}}  {desc}")
+        print(f"\nPrint one as TOML with `evomod presets NAME`; run it with `evomod run NAME`.")
+        return 0
+    cfg = _config.load(args.name)
+    print(_config.to_toml(cfg, title=f"evomod preset {args.name}: copy, edit, then `evomod run FILE.toml`"),
+          end="")
+    return 0
+
+
+def cmd_show(args) -> int:
+    from . import goals as _goals
+    from .circuits import describe, evaluate_one
+    from .records import read_genome
+
+    data = read_genome(Path(args.genome))
+    spec, genome, inputs = data["spec"], data["genome"], data["inputs"]
+    tables = _goals.input_tables(spec.n_inputs)
+    out, settled, n_eff = evaluate_one(genome, spec, tables, _goals.row_mask(spec.n_inputs))
+    goal = data.get("goal") or {}
+    exprs = goal.get("expressions") or []
+    try:
+        targets = [_goals.unpack(_goals.parse(e, inputs), spec.n_inputs) for e in exprs]
+    except _goals.GoalError:
+        targets = []  # e.g. a random goal named by its functions, not an expression
+    print(f"{spec.n_gates}-gate NAND circuit, {n_eff} effective gates"
+          f"{', feed-forward' if spec.feedforward else ''} (goal {goal.get('name', '?')}):")
+    for line in describe(genome, spec, inputs):
+        print("  " + line)
+    outs = [_goals.unpack(out[k], spec.n_inputs) for k in range(spec.n_outputs)]
+    ok_rows = _goals.unpack(settled, spec.n_inputs)
+    head = " ".join(inputs) + " | " + " ".join(f"out{k}" for k in range(spec.n_outputs))
+    if len(targets) == spec.n_outputs:
+        head += " | " + " ".join(f"goal{k}" for k in range(spec.n_outputs))
+    print("\n" + head)
+    correct = 0
+    for r in range(spec.n_rows):
+        bits = " ".join(str((r >> (spec.n_inputs - 1 - i)) & 1).rjust(len(n)) for i, n in enumerate(inputs))
+        vals = " ".join(str(int(o[r])).rjust(3 + len(str(k))) for k, o in enumerate(outs))
+        line = f"{bits} | {vals}"
+        if len(targets) == spec.n_outputs:
+            want = [int(t[r]) for t in targets]
+            good = ok_rows[r] and all(int(o[r]) == w for o, w in zip(outs, want))
+            correct += good
+            line += " | " + " ".join(str(w).rjust(4 + len(str(k))) for k, w in enumerate(want))
+            line += "" if good else "   <- wrong"
+        if not ok_rows[r]:
+            line += "   (not settled)"
+        print(line)
+    if len(targets) == spec.n_outputs:
+        print(f"\n{correct}/{spec.n_rows} rows correct")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="evomod", description="Fast evolutionary simulations of how modularity evolves.")
+    p.add_argument("--version", action="version", version=f"evomod {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    r = sub.add_parser("run", help="run one experiment (default: the ka2005-logic-mvg preset)")
+    r.add_argument("config", nargs="?", help="a preset name (see `evomod presets`) or a TOML file")
+    r.add_argument("--seed", type=int, help="override the config's seed")
+    r.add_argument("--generations", type=int, help="override the generation cap")
+    r.add_argument("--out", help="output directory (must not exist or be empty; default runs/NAME-sSEED)")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config key, e.g. --set selection.pm=0.5 (repeatable)")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=cmd_run)
+    pr = sub.add_parser("presets", help="list the built-in configs, or print one as TOML")
+    pr.add_argument("name", nargs="?")
+    pr.set_defaults(func=cmd_presets)
+    s = sub.add_parser("show", help="print a saved genome's gates and truth table")
+    s.add_argument("genome", help="a best.json written by `evomod run`")
+    s.set_defaults(func=cmd_show)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"evomod: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

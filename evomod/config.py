@@ -1,0 +1,275 @@
+"""One experiment = one config: TOML in, immutable validated ``Config`` out.
+
+Built-in paper setups are presets of the same config (``evomod/presets/``,
+each listing only what differs from the defaults, which are Kashtan & Alon
+2005's logic-gate MVG setup). Validation happens once, at load time, and
+every failure is a ``ConfigError`` with one line naming the key and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Union
+
+import tomli_w
+from pydantic import Field, SerializeAsAny, ValidationError
+
+from . import goals as _goals
+from .circuits import REPRESENTATIONS
+from .registry import ConfigError, Section
+from .schedules import SCHEDULES
+from .selection import SELECTION
+
+PLUGINS = {"representation": REPRESENTATIONS, "selection": SELECTION, "schedule": SCHEDULES}
+DEFAULT_PRESET = "ka2005-logic-mvg"
+_DEFAULT_PLUGIN = {"representation": "nand", "selection": "elite", "schedule": "mvg"}
+
+
+class TaskParams(Section):
+    inputs: list[str] = Field(["x", "y", "z", "w"], min_length=1, max_length=10, description=(
+        "input names, most significant first in truth tables (1 to 10 inputs)"))
+    goals: dict[str, Union[str, list[str]]] = Field(
+        default_factory=lambda: dict(_goals.BUILTIN_GOALS), description=(
+            "named goals: an expression over the inputs (one per output as a list); "
+            "operators ~ & ^ | == != ?: and NAND(a,b)-style calls"))
+
+
+class FitnessParams(Section):
+    gate_penalty: float = Field(0.2, ge=0.0, description=(
+        "fitness penalty per effective gate above free_gates "
+        "(Kashtan & Alon 0.2; reported second-hand, not checked against the paper)"))
+    free_gates: int = Field(11, ge=0, description="effective gates allowed before the penalty applies")
+
+
+class Config(Section):
+    description: str = Field("", description="one line saying what this experiment is")
+    generations: int = Field(10_000, ge=1, description="generation cap")
+    population: int = Field(1000, ge=2, le=10_000_000, description="S: individuals (Kashtan & Alon 1000)")
+    seed: int = Field(0, ge=0, description="root of the run's SeedSequence")
+    stop_on_solve: bool = Field(False, description=(
+        "stop once every goal of the schedule has been solved (fixed: the first perfect circuit)"))
+    task: TaskParams = TaskParams()
+    representation: SerializeAsAny[Section]
+    fitness: FitnessParams = FitnessParams()
+    selection: SerializeAsAny[Section]
+    schedule: SerializeAsAny[Section]
+
+
+# --- validation ---------------------------------------------------------------
+
+def _format_error(exc: ValidationError, model: type, prefix: str) -> ConfigError:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    key = ".".join([prefix] + loc if prefix else loc)
+    if err["type"] == "extra_forbidden":
+        owner = model
+        for part in loc[:-1]:
+            field = owner.model_fields.get(part)
+            ann = getattr(field, "annotation", None)
+            if not (isinstance(ann, type) and issubclass(ann, Section)):
+                break
+            owner = ann
+        allowed = ", ".join(owner.model_fields)
+        return ConfigError(f"unknown key '{key}'; allowed here: {allowed}", key)
+    if err["type"] == "missing":
+        return ConfigError(f"missing key '{key}'", key)
+    value = err.get("input")
+    return ConfigError(f"{key} = {value!r}: {err['msg']}", key)
+
+
+def _validate_model(model: type, data: Any, prefix: str):
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix} must be a table, got {data!r}", prefix)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _format_error(exc, model, prefix) from None
+
+
+def validate(raw: dict) -> Config:
+    """Validate a raw config mapping (as read from TOML) into a ``Config``."""
+    if not isinstance(raw, dict):
+        raise ConfigError("a config must be a table of keys")
+    data = copy.deepcopy(raw)
+    for section, registry in PLUGINS.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{section} must be a table, got {table!r}", section)
+        entry = registry.get(table.get("name", _DEFAULT_PLUGIN[section]))
+        params = _validate_model(entry.params, table, section)
+        data[section] = params
+    config = _validate_model(Config, data, "")
+    return _check_consistency(config)
+
+
+
+def _check_consistency(config: Config) -> Config:
+    """Cross-key rules no single field can check; fills derived defaults."""
+    task, rep = config.task, config.representation
+    if len(set(task.inputs)) != len(task.inputs):
+        raise ConfigError(f"task.inputs = {task.inputs}: names must be distinct", "task.inputs")
+    try:
+        _goals.input_tables(len(task.inputs))
+    except _goals.GoalError as exc:
+        raise ConfigError(f"task.inputs: {exc}", "task.inputs") from None
+    for name, expr in task.goals.items():
+        exprs = [expr] if isinstance(expr, str) else expr
+        key = f"task.goals.{name}"
+        if len(exprs) != rep.outputs:
+            raise ConfigError(f"{key}: gives {len(exprs)} expression(s) but representation.outputs = "
+                              f"{rep.outputs}", key)
+        for e in exprs:
+            try:
+                _goals.parse(e, task.inputs)
+            except _goals.GoalError as exc:
+                raise ConfigError(f"{key}: {exc}", key) from None
+    sched = config.schedule
+    if sched.name == "rmvg":
+        if len(task.inputs) != 4 or rep.outputs != 1:
+            raise ConfigError("schedule.name = 'rmvg' needs 4 inputs and 1 output "
+                              "(goals F(A(x,y), B(z,w)))", "schedule.name")
+    else:
+        for g in sched.goals:
+            if g not in task.goals:
+                raise ConfigError(f"schedule.goals: unknown goal {g!r}; defined in task.goals: "
+                                  f"{', '.join(task.goals)}", "schedule.goals")
+    elite = getattr(config.selection, "elite", None)
+    if elite is not None and 2 * elite > config.population:
+        raise ConfigError(f"selection.elite = {elite}: must be <= population/2 = "
+                          f"{config.population // 2}", "selection.elite")
+    if rep.name == "nand":
+        steps = rep.settle_steps if rep.settle_steps is not None else 2 * rep.gates
+        if steps < rep.gates + 1:
+            raise ConfigError(f"representation.settle_steps = {steps}: must be >= gates + 1 = "
+                              f"{rep.gates + 1}", "representation.settle_steps")
+        if 2 * rep.gates + len(task.inputs) > 32000:
+            raise ConfigError("representation.gates: too many gates", "representation.gates")
+        if rep.settle_steps is None:
+            config = config.model_copy(update={
+                "representation": rep.model_copy(update={"settle_steps": steps})})
+    return config
+
+
+# --- sources: files, presets, overrides -----------------------------------------
+
+def preset_names() -> dict[str, str]:
+    """Built-in presets: name -> description."""
+    out = {}
+    for entry in sorted(resources.files("evomod.presets").iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            raw = tomllib.loads(entry.read_text())
+            out[entry.name[:-5]] = raw.get("description", "")
+    return out
+
+
+def preset_raw(name: str) -> dict:
+    path = resources.files("evomod.presets") / f"{name}.toml"
+    if not path.is_file():
+        raise ConfigError(f"unknown preset {name!r}; built in: {', '.join(preset_names())}", "preset")
+    return tomllib.loads(path.read_text())
+
+
+def read_raw(source: Union[str, Path, dict, None]) -> dict:
+    """Raw mapping from a preset name, a TOML path, or a dict (copied)."""
+    if source is None:
+        return preset_raw(DEFAULT_PRESET)
+    if isinstance(source, dict):
+        return copy.deepcopy(source)
+    text = str(source)
+    if text.endswith(".toml") or Path(text).exists():
+        try:
+            return tomllib.loads(Path(text).read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"config file {text} not found", "config") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{text}: not valid TOML ({exc})", "config") from None
+    return preset_raw(text)
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """``"selection.pm=0.5"`` -> (["selection", "pm"], 0.5). Values are TOML
+    (``[1, 2]``, ``true``, ``"s"``); a bare word is taken as a string."""
+    key, sep, value = item.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not p for p in key.split(".")):
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE with a dotted key, e.g. selection.pm=0.5",
+                          "--set")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return key.split("."), parsed
+
+
+def apply_overrides(raw: dict, overrides: Iterable[str]) -> dict:
+    out = copy.deepcopy(raw)
+    for item in overrides:
+        path, value = parse_override(item)
+        node = out
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {item!r}: {part} is not a table", ".".join(path))
+            node = child
+        node[path[-1]] = value
+    return out
+
+
+def load(source: Union[str, Path, dict, None] = None, overrides: Iterable[str] = (), **updates) -> Config:
+    """Load and validate a config.
+
+    Parameters
+    ----------
+    source : preset name, path to a TOML file, raw dict, or None for the default preset.
+    overrides : ``"dotted.key=value"`` strings, as ``evomod run --set``.
+    **updates : top-level keys to replace (``seed=7``, ``generations=500``).
+    """
+    raw = apply_overrides(read_raw(source), overrides)
+    raw.update(updates)
+    return validate(raw)
+
+
+def to_dict(config: Config) -> dict:
+    return config.model_dump(mode="json", exclude_none=True)
+
+
+def _toml_line(key: str, value: Any) -> str:
+    if isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value):
+        items = (tomli_w.dumps({"v": v})[4:].rstrip("\n") for v in value)
+        return f"{key} = [{', '.join(items)}]"
+    return tomli_w.dumps({key: value}).rstrip("\n")
+
+
+def to_toml(config: Config, title: str = "") -> str:
+    """The full config as TOML, each key commented with its meaning."""
+    lines = [f"# {title}"] if title else []
+
+    def emit(model, data: dict):
+        for key, value in data.items():
+            if isinstance(value, dict) and key in type(model).model_fields and \
+                    isinstance(getattr(model, key), Section):
+                continue
+            field = type(model).model_fields.get(key)
+            if field is not None and field.description:
+                lines.append(f"# {field.description}")
+            lines.append(_toml_line(key, value))
+
+    data = to_dict(config)
+    emit(config, data)
+    for section in ("task", "representation", "fitness", "selection", "schedule"):
+        model, table = getattr(config, section), data[section]
+        scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+        lines.append(f"\n[{section}]")
+        emit(model, scalars)
+        for key, value in table.items():
+            if isinstance(value, dict):
+                desc = type(model).model_fields[key].description
+                lines.append(f"\n[{section}.{key}]")
+                if desc:
+                    lines.append(f"# {desc}")
+                lines.extend(_toml_line(k, v) for k, v in value.items())
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,230 @@
+"""The generation loop: evaluate, record, select, vary.
+
+The loop is plain Python calling numba kernels over the whole population;
+per-generation statistics go into preallocated arrays (``Records``), never
+into Python objects. Randomness: one ``SeedSequence(config.seed)`` per run,
+spawned into independent streams for the initial population, evolution and
+the schedule.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from . import circuits as _circ
+from . import goals as _goals
+from . import rng as _rng
+from .circuits import REPRESENTATIONS
+from .config import Config
+from .schedules import SCHEDULES
+from .selection import SELECTION
+
+RECORD_COLUMNS = ("generation", "goal", "best_fitness", "mean_fitness", "best_performance", "n_effective")
+
+
+@dataclass
+class Population:
+    """Struct of arrays, one row per individual.
+
+    genomes int16 (S, L); tables uint64 (S, K, W) output truth tables;
+    settled uint64 (S, W); n_effective int64 (S,); stale bool (S,) rows whose
+    genome changed since their tables were computed.
+    """
+
+    genomes: np.ndarray
+    tables: np.ndarray
+    settled: np.ndarray
+    n_effective: np.ndarray
+    stale: np.ndarray
+
+    @classmethod
+    def empty_like(cls, genomes: np.ndarray, spec: _circ.CircuitSpec) -> "Population":
+        size = genomes.shape[0]
+        return cls(genomes, np.zeros((size, spec.n_outputs, spec.n_words), np.uint64),
+                   np.zeros((size, spec.n_words), np.uint64), np.zeros(size, np.int64),
+                   np.ones(size, np.bool_))
+
+
+@njit(cache=True)
+def score(out_tables, settled, target, n_effective, n_pairs, penalty, free_gates,
+          fitness, performance):
+    """Fitness = fraction of correct (row, output) pairs minus ``penalty`` per
+    effective gate above ``free_gates``. Returns ``(best index, any perfect)``."""
+    correct = np.empty(out_tables.shape[0], dtype=np.int64)
+    _circ.count_correct(out_tables, settled, target, correct)
+    best = 0
+    perfect = False
+    for i in range(out_tables.shape[0]):
+        performance[i] = correct[i] / n_pairs
+        extra = n_effective[i] - free_gates
+        fitness[i] = performance[i] - (penalty * extra if extra > 0 else 0.0)
+        if fitness[i] > fitness[best]:
+            best = i
+        if correct[i] == n_pairs:
+            perfect = True
+    return best, perfect
+
+
+@njit(cache=True)
+def gather(parents, genomes, tables, settled, n_effective,
+           new_genomes, new_tables, new_settled, new_n_effective, stale):
+    """Row i of the new arrays = row ``parents[i]`` of the old; clears ``stale``
+    (copied tables stay valid until the genome is varied)."""
+    for i in range(parents.shape[0]):
+        p = parents[i]
+        new_genomes[i] = genomes[p]
+        new_tables[i] = tables[p]
+        new_settled[i] = settled[p]
+        new_n_effective[i] = n_effective[p]
+        stale[i] = False
+
+
+@dataclass
+class Records:
+    """Per-generation statistics in preallocated columns."""
+
+    generation: np.ndarray
+    goal: np.ndarray
+    best_fitness: np.ndarray
+    mean_fitness: np.ndarray
+    best_performance: np.ndarray
+    n_effective: np.ndarray
+    length: int = 0
+
+    @classmethod
+    def allocate(cls, n: int) -> "Records":
+        return cls(np.arange(n, dtype=np.int64), np.zeros(n, np.int32), np.zeros(n), np.zeros(n),
+                   np.zeros(n), np.zeros(n, np.int64))
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name)[: self.length] for name in RECORD_COLUMNS}
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced; ``evomod.records`` writes it to disk."""
+
+    config: Config
+    records: Records
+    goal_names: list[str]
+    goal_expressions: dict[str, list[str]]
+    first_solved: dict[str, int | None]
+    best_genome: np.ndarray
+    best_fitness: float
+    best_performance: float
+    best_n_effective: int
+    final_goal: str
+    status: str  # finished | solved | interrupted
+    wall_seconds: float
+    inputs: list[str] = field(default_factory=list)
+
+    @property
+    def generations_run(self) -> int:
+        return self.records.length
+
+
+def goal_tables(config: Config) -> dict[str, np.ndarray]:
+    """Each named goal of the task as ``uint64 (K, W)``."""
+    names = config.task.inputs
+    out = {}
+    for name, expr in config.task.goals.items():
+        exprs = [expr] if isinstance(expr, str) else expr
+        out[name] = np.stack([_goals.parse(e, names) for e in exprs])
+    return out
+
+
+def _goal_expressions(config: Config, schedule) -> dict[str, list[str]]:
+    named = {k: ([v] if isinstance(v, str) else list(v)) for k, v in config.task.goals.items()}
+    return {name: named.get(name, [name]) for name in schedule.names}
+
+
+def run(config: Config, progress: bool = False) -> RunResult:
+    """Evolve one population under ``config``; returns records and the final best.
+
+    Ctrl-C stops the run between generations and returns what was done, with
+    ``status = "interrupted"``.
+    """
+    started = time.perf_counter()
+    n_inputs = len(config.task.inputs)
+    spec = REPRESENTATIONS.get(config.representation.name).fn(config.representation, n_inputs)
+    init_seq, evolve_seq, schedule_seq = np.random.SeedSequence(config.seed).spawn(3)
+    schedule = SCHEDULES.get(config.schedule.name).fn(
+        config.schedule, goal_tables(config), config.task.inputs, schedule_seq)
+    select = SELECTION.get(config.selection.name).fn
+    sel_params = config.selection
+    inputs, mask = _goals.input_tables(n_inputs), _goals.row_mask(n_inputs)
+    high = spec.locus_high()
+    state = _rng.new_state(evolve_seq)
+    size = config.population
+    pop = Population.empty_like(_circ.random_genomes(size, high, _rng.new_state(init_seq)), spec)
+    spare = Population.empty_like(pop.genomes.copy(), spec)
+    fitness, performance = np.empty(size), np.empty(size)
+    objectives = fitness.reshape(size, 1)
+    n_pairs = spec.n_rows * spec.n_outputs
+    penalty, free_gates = float(config.fitness.gate_penalty), int(config.fitness.free_gates)
+    rec = Records.allocate(config.generations)
+    first_solved: dict[str, int | None] = {}
+    unsolved = set(schedule.names) if schedule.finite else None
+    status, best, goal_idx = "finished", 0, 0
+    bar = _progress_bar(config.generations, progress)
+    try:
+        for t in range(config.generations):
+            goal_idx = schedule.goal_at(t)
+            _circ.evaluate(pop.genomes, spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps,
+                           inputs, mask, pop.stale, pop.tables, pop.settled, pop.n_effective)
+            best, perfect = score(pop.tables, pop.settled, schedule.tables[goal_idx], pop.n_effective,
+                                  n_pairs, penalty, free_gates, fitness, performance)
+            rec.goal[t] = goal_idx
+            rec.best_fitness[t] = fitness[best]
+            rec.mean_fitness[t] = fitness.mean()
+            rec.best_performance[t] = performance[best]
+            rec.n_effective[t] = pop.n_effective[best]
+            rec.length = t + 1
+            name = schedule.names[goal_idx]
+            first_solved.setdefault(name, None)
+            if perfect and first_solved[name] is None:
+                first_solved[name] = t
+                if unsolved is not None:
+                    unsolved.discard(name)
+            if bar is not None and (t & 255) == 0:
+                bar.update(t - bar.n)
+                bar.set_postfix(goal=name, best=f"{fitness[best]:.3f}", refresh=False)
+            if config.stop_on_solve and perfect and (unsolved is None or not unsolved):
+                status = "solved"
+                break
+            if t + 1 == config.generations:
+                break
+            parents, n_elite = select(objectives, state, sel_params)
+            gather(parents, pop.genomes, pop.tables, pop.settled, pop.n_effective,
+                   spare.genomes, spare.tables, spare.settled, spare.n_effective, spare.stale)
+            pop, spare = spare, pop
+            _circ.mutate(pop.genomes, n_elite, sel_params.pm, high, state, pop.stale)
+            _circ.crossover(pop.genomes, n_elite, sel_params.pc, state, pop.stale)
+    except KeyboardInterrupt:
+        status = "interrupted"
+        if rec.length == 0:
+            raise
+    finally:
+        if bar is not None:
+            bar.update(rec.length - bar.n)
+            bar.close()
+    final = rec.length - 1
+    return RunResult(
+        config=config, records=rec, goal_names=schedule.names,
+        goal_expressions=_goal_expressions(config, schedule), first_solved=first_solved,
+        best_genome=pop.genomes[best].copy(), best_fitness=float(rec.best_fitness[final]),
+        best_performance=float(rec.best_performance[final]),
+        best_n_effective=int(rec.n_effective[final]), final_goal=schedule.names[rec.goal[final]],
+        status=status, wall_seconds=time.perf_counter() - started, inputs=list(config.task.inputs))
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="gen", unit_scale=True, dynamic_ncols=True, leave=False)

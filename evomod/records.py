@@ -1,0 +1,147 @@
+"""A run on disk: ``records.parquet``, ``summary.json`` and ``best.json``.
+
+The directory is written under a temporary name beside its destination and
+renamed into place at the end, so a crash never leaves a half-written run
+and an existing run is never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import __version__
+from .config import to_dict
+from .engine import RECORD_COLUMNS, RunResult
+from .registry import ConfigError
+
+GENOME_FORMAT = "evomod-genome/1"
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an ``--out`` that already holds something (exit code 2 in the CLI)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"--out {out}: already exists and is not empty; choose another directory",
+                          "--out")
+
+
+def default_out_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
+    """``runs/NAME-sSEED``, or ``-2``, ``-3``... after it if taken."""
+    base = root / f"{name}-s{seed}"
+    out, k = base, 1
+    while out.exists():
+        k += 1
+        out = base.with_name(f"{base.name}-{k}")
+    return out
+
+
+def records_table(result: RunResult) -> pa.Table:
+    cols = result.records.columns()
+    goal = pa.DictionaryArray.from_arrays(pa.array(cols["goal"], pa.int32()), pa.array(result.goal_names))
+    arrays = {name: (goal if name == "goal" else pa.array(cols[name])) for name in RECORD_COLUMNS}
+    return pa.table(arrays)
+
+
+def versions() -> dict[str, str]:
+    import numba
+    import pydantic
+
+    return {"evomod": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "numba": numba.__version__, "pyarrow": pa.__version__, "pydantic": pydantic.__version__}
+
+
+def summary_dict(result: RunResult, source: str = "") -> dict:
+    return {
+        "source": source,
+        "seed": result.config.seed,
+        "status": result.status,
+        "generations_run": result.generations_run,
+        "wall_seconds": round(result.wall_seconds, 4),
+        "generations_per_second": round(result.generations_run / max(result.wall_seconds, 1e-9), 1),
+        "first_solved": result.first_solved,
+        "final": {"goal": result.final_goal, "best_fitness": result.best_fitness,
+                  "best_performance": result.best_performance, "n_effective": result.best_n_effective},
+        "versions": versions(),
+        "config": to_dict(result.config),
+    }
+
+
+def genome_dict(result: RunResult) -> dict:
+    return {
+        "format": GENOME_FORMAT,
+        "representation": to_dict(result.config)["representation"],
+        "inputs": result.inputs,
+        "genome": [int(v) for v in result.best_genome],
+        "goal": {"name": result.final_goal, "expressions": result.goal_expressions[result.final_goal]},
+        "fitness": result.best_fitness,
+        "performance": result.best_performance,
+        "n_effective": result.best_n_effective,
+        "gate_penalty": result.config.fitness.gate_penalty,
+        "free_gates": result.config.fitness.free_gates,
+    }
+
+
+def write_run(result: RunResult, out: Path, source: str = "") -> Path:
+    """Write the run into ``out`` atomically; returns ``out``."""
+    out = Path(out)
+    check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run dir is an ordinary one
+    try:
+        pq.write_table(records_table(result), tmp / "records.parquet")
+        (tmp / "summary.json").write_text(json.dumps(summary_dict(result, source), indent=2) + "\n")
+        (tmp / "best.json").write_text(json.dumps(genome_dict(result), indent=2) + "\n")
+        if out.exists():
+            out.rmdir()  # empty (checked above): rename needs the name free
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def read_genome(path: Path) -> dict:
+    """Load and check a ``best.json``; returns it with ``spec`` (CircuitSpec) and
+    ``genome`` (int16 array) filled in. Bad files raise ``ConfigError``."""
+    from .circuits import REPRESENTATIONS
+    from .config import _validate_model
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such genome file", "genome") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a JSON genome file ({exc})", "genome") from None
+    if not isinstance(data, dict) or data.get("format") != GENOME_FORMAT:
+        raise ConfigError(f"{path}: 'format' must be {GENOME_FORMAT!r}", "format")
+    rep = data.get("representation", {})
+    entry = REPRESENTATIONS.get(rep.get("name") if isinstance(rep, dict) else None)
+    params = _validate_model(entry.params, rep, "representation")
+    inputs = data.get("inputs")
+    if not (isinstance(inputs, list) and 1 <= len(inputs) <= 10 and all(isinstance(i, str) for i in inputs)):
+        raise ConfigError(f"{path}: 'inputs' must be a list of 1 to 10 names", "inputs")
+    try:
+        spec = entry.fn(params, len(inputs))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: representation: {exc}", "representation") from None
+    genome = data.get("genome")
+    high = spec.locus_high()
+    if not (isinstance(genome, list) and len(genome) == spec.n_loci
+            and all(isinstance(v, int) and 0 <= v < h for v, h in zip(genome, high))):
+        raise ConfigError(f"{path}: 'genome' must be {spec.n_loci} integer addresses, locus j in "
+                          f"[0, {int(high.max())})", "genome")
+    data["spec"] = spec
+    data["genome"] = np.asarray(genome, dtype=np.int16)
+    return data
