@@ -142,7 +142,7 @@ def _check_consistency(config: Config) -> Config:
         raise ConfigError(f"selection.elite = {elite}: must be <= population/2 = "
                           f"{config.population // 2}", "selection.elite")
     if rep.name == "nand":
-        steps = rep.settle_steps if rep.settle_steps is not None else 2 * rep.gates
+        steps = rep.settle_steps if rep.settle_steps is not None else rep.gates + 1
         if steps < rep.gates + 1:
             raise ConfigError(f"representation.settle_steps = {steps}: must be >= gates + 1 = "
                               f"{rep.gates + 1}", "representation.settle_steps")

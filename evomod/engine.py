@@ -32,7 +32,8 @@ class Population:
 
     genomes int16 (S, L); tables uint64 (S, K, W) output truth tables;
     settled uint64 (S, W); n_effective int64 (S,); stale bool (S,) rows whose
-    genome changed since their tables were computed.
+    genome changed since their tables were computed (``spare``'s flags are
+    unused: only varied rows are ever stale).
     """
 
     genomes: np.ndarray
@@ -51,36 +52,76 @@ class Population:
 
 @njit(cache=True)
 def score(out_tables, settled, target, n_effective, n_pairs, penalty, free_gates,
-          fitness, performance):
+          fitness, performance, t, best_fitness, mean_fitness, best_performance, best_n_effective):
     """Fitness = fraction of correct (row, output) pairs minus ``penalty`` per
-    effective gate above ``free_gates``. Returns ``(best index, any perfect)``."""
-    correct = np.empty(out_tables.shape[0], dtype=np.int64)
+    effective gate above ``free_gates``; writes generation ``t``'s record.
+    Returns ``(best index, any perfect)``."""
+    size = out_tables.shape[0]
+    correct = np.empty(size, dtype=np.int64)
     _circ.count_correct(out_tables, settled, target, correct)
     best = 0
+    total = 0.0
     perfect = False
-    for i in range(out_tables.shape[0]):
+    for i in range(size):
         performance[i] = correct[i] / n_pairs
         extra = n_effective[i] - free_gates
         fitness[i] = performance[i] - (penalty * extra if extra > 0 else 0.0)
+        total += fitness[i]
         if fitness[i] > fitness[best]:
             best = i
         if correct[i] == n_pairs:
             perfect = True
+    best_fitness[t] = fitness[best]
+    mean_fitness[t] = total / size
+    best_performance[t] = performance[best]
+    best_n_effective[t] = n_effective[best]
     return best, perfect
 
 
+@njit(cache=True, inline="always")
+def _copy_row(i, p, genomes, tables, settled, n_effective, new_genomes, new_tables, new_settled,
+              new_n_effective):
+    # explicit loops: row-slice assignment costs ~30 ns a row in numba
+    for j in range(genomes.shape[1]):
+        new_genomes[i, j] = genomes[p, j]
+    for k in range(tables.shape[1]):
+        for w in range(tables.shape[2]):
+            new_tables[i, k, w] = tables[p, k, w]
+    for w in range(settled.shape[1]):
+        new_settled[i, w] = settled[p, w]
+    new_n_effective[i] = n_effective[p]
+
+
 @njit(cache=True)
-def gather(parents, genomes, tables, settled, n_effective,
-           new_genomes, new_tables, new_settled, new_n_effective, stale):
-    """Row i of the new arrays = row ``parents[i]`` of the old; clears ``stale``
-    (copied tables stay valid until the genome is varied)."""
-    for i in range(parents.shape[0]):
-        p = parents[i]
-        new_genomes[i] = genomes[p]
-        new_tables[i] = tables[p]
-        new_settled[i] = settled[p]
-        new_n_effective[i] = n_effective[p]
-        stale[i] = False
+def reproduce(parents, genomes, tables, settled, n_effective,
+              new_genomes, new_tables, new_settled, new_n_effective):
+    """Make row i a copy of row ``parents[i]`` (tables come along: they stay
+    valid until the genome is varied).
+
+    When no overwritten row is the parent of another, rows are copied in
+    place (the elite strategy copies L rows, not S) and False is returned;
+    otherwise all rows go to the ``new_*`` arrays and True is returned.
+    """
+    size = parents.shape[0]
+    overwritten = np.zeros(size, dtype=np.bool_)
+    for i in range(size):
+        if parents[i] != i:
+            overwritten[i] = True
+    in_place = True
+    for i in range(size):
+        if parents[i] != i and overwritten[parents[i]]:
+            in_place = False
+            break
+    if in_place:
+        for i in range(size):
+            if parents[i] != i:
+                _copy_row(i, parents[i], genomes, tables, settled, n_effective,
+                          genomes, tables, settled, n_effective)
+        return False
+    for i in range(size):
+        _copy_row(i, parents[i], genomes, tables, settled, n_effective,
+                  new_genomes, new_tables, new_settled, new_n_effective)
+    return True
 
 
 @dataclass
@@ -162,6 +203,7 @@ def run(config: Config, progress: bool = False) -> RunResult:
     size = config.population
     pop = Population.empty_like(_circ.random_genomes(size, high, _rng.new_state(init_seq)), spec)
     spare = Population.empty_like(pop.genomes.copy(), spec)
+    spare.stale[:] = False
     fitness, performance = np.empty(size), np.empty(size)
     objectives = fitness.reshape(size, 1)
     n_pairs = spec.n_rows * spec.n_outputs
@@ -177,19 +219,17 @@ def run(config: Config, progress: bool = False) -> RunResult:
             _circ.evaluate(pop.genomes, spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps,
                            inputs, mask, pop.stale, pop.tables, pop.settled, pop.n_effective)
             best, perfect = score(pop.tables, pop.settled, schedule.tables[goal_idx], pop.n_effective,
-                                  n_pairs, penalty, free_gates, fitness, performance)
+                                  n_pairs, penalty, free_gates, fitness, performance, t,
+                                  rec.best_fitness, rec.mean_fitness, rec.best_performance, rec.n_effective)
             rec.goal[t] = goal_idx
-            rec.best_fitness[t] = fitness[best]
-            rec.mean_fitness[t] = fitness.mean()
-            rec.best_performance[t] = performance[best]
-            rec.n_effective[t] = pop.n_effective[best]
             rec.length = t + 1
             name = schedule.names[goal_idx]
-            first_solved.setdefault(name, None)
-            if perfect and first_solved[name] is None:
+            if perfect and first_solved.get(name) is None:
                 first_solved[name] = t
                 if unsolved is not None:
                     unsolved.discard(name)
+            elif name not in first_solved:
+                first_solved[name] = None
             if bar is not None and (t & 255) == 0:
                 bar.update(t - bar.n)
                 bar.set_postfix(goal=name, best=f"{fitness[best]:.3f}", refresh=False)
@@ -198,12 +238,12 @@ def run(config: Config, progress: bool = False) -> RunResult:
                 break
             if t + 1 == config.generations:
                 break
-            parents, n_elite = select(objectives, state, sel_params)
-            gather(parents, pop.genomes, pop.tables, pop.settled, pop.n_effective,
-                   spare.genomes, spare.tables, spare.settled, spare.n_effective, spare.stale)
-            pop, spare = spare, pop
-            _circ.mutate(pop.genomes, n_elite, sel_params.pm, high, state, pop.stale)
-            _circ.crossover(pop.genomes, n_elite, sel_params.pc, state, pop.stale)
+            parents, keep = select(objectives, state, sel_params)
+            if reproduce(parents, pop.genomes, pop.tables, pop.settled, pop.n_effective,
+                         spare.genomes, spare.tables, spare.settled, spare.n_effective):
+                pop, spare = spare, pop
+            _circ.mutate(pop.genomes, keep, sel_params.pm, high, state, pop.stale)
+            _circ.crossover(pop.genomes, keep, sel_params.pc, state, pop.stale)
     except KeyboardInterrupt:
         status = "interrupted"
         if rec.length == 0:

@@ -5,14 +5,15 @@ A strategy is one function registered in ``SELECTION``::
     @SELECTION.register("my-strategy", MyParams)
     def my_strategy(objectives, state, params):
         ...
-        return parents, n_elite
+        return parents, keep
 
 ``objectives`` is ``float64 (S, M)``, larger is better, column 0 the
 (scalarised) fitness; ``state`` the run's xoshiro state (``evomod.rng``);
 ``params`` the validated ``[selection]`` table. It returns ``int64 (S,)``
 parent indices (row i of the next population is a copy of ``parents[i]``)
-and ``n_elite``: the first ``n_elite`` rows pass unchanged, the others go
-through mutation (``pm``) and crossover (``pc``).
+and ``keep``, ``bool (S,)``: rows that pass unchanged (elites); the others
+go through mutation (``pm``) and crossover (``pc``). Keeping a row where it
+is (``parents[i] == i``) is free; the engine copies only the other rows.
 """
 
 from __future__ import annotations
@@ -45,65 +46,92 @@ class EliteParams(SelectionParams):
         "must be <= population/2 (Kashtan & Alon: L = 300 of S = 1000)"))
 
 
+@njit(cache=True, inline="always")
+def _take_random(pool, n_pool, need, state):
+    """Move a uniform random ``need``-subset of ``pool[:n_pool]`` to its front."""
+    for j in range(need):
+        r = j + _rng.below(state, n_pool - j)
+        pool[j], pool[r] = pool[r], pool[j]
+
+
+@njit(cache=True)
+def kth_smallest(a, k):
+    """k-th smallest value (0-based) of ``a``, which is reordered in place
+    so that ``a[:k] <= a[k] <= a[k+1:]``. Three-way quickselect: evolved
+    fitness has few distinct values, where two-way partitioning slows down."""
+    lo, hi = 0, a.shape[0] - 1
+    while lo < hi:
+        x, y, z = a[lo], a[(lo + hi) // 2], a[hi]
+        pivot = max(min(x, y), min(max(x, y), z))  # median of three
+        lt, i, gt = lo, lo, hi
+        while i <= gt:
+            if a[i] < pivot:
+                a[lt], a[i] = a[i], a[lt]
+                lt += 1
+                i += 1
+            elif a[i] > pivot:
+                a[i], a[gt] = a[gt], a[i]
+                gt -= 1
+            else:
+                i += 1
+        if k < lt:
+            hi = lt - 1
+        elif k > gt:
+            lo = gt + 1
+        else:
+            return pivot
+    return a[k]
+
+
 @njit(cache=True)
 def elite_parents(fitness, n_elite, state):
-    """Kashtan–Alon elite step, O(S), ties broken at random.
+    """Kashtan–Alon elite step in O(S), ties broken at random.
 
-    Returns parents ``[best L, middle S-2L, best L]``: the best pass, the
-    middle survive to be mutated, the worst L are replaced by copies of the
-    best. Individuals are ranked by fitness, then by a random permutation;
-    the best take tied individuals from the front of the permutation and the
-    worst from its back, so the two sets never overlap when 2L <= S.
+    The L best are kept in place, the L worst are overwritten by copies of
+    them (one each), everyone else stays in place to be mutated. Individuals
+    tied at the L-th best (or L-th worst) fitness are picked uniformly at
+    random, the worst among those not already best, so the two sets never
+    overlap when 2L <= S. Returns ``(parents, keep)``.
     """
     size = fitness.shape[0]
-    parents = np.empty(size, dtype=np.int64)
+    parents = np.arange(size)
+    keep = np.zeros(size, dtype=np.bool_)
     if n_elite == 0:
-        for i in range(size):
-            parents[i] = i
-        return parents
-    perm = np.arange(size)
-    _rng.shuffle(state, perm)
-    top = np.partition(fitness, size - n_elite)[size - n_elite]  # L-th largest
-    bottom = np.partition(fitness, n_elite - 1)[n_elite - 1]  # L-th smallest
-    role = np.zeros(size, dtype=np.int8)  # 1 best, 2 worst
+        return parents, keep
+    scratch = fitness.copy()
+    top = kth_smallest(scratch, size - n_elite)  # L-th largest
+    bottom = kth_smallest(scratch[: size - n_elite], n_elite - 1)  # L-th smallest
+    ties = np.empty(size, dtype=np.int64)
+    best = np.empty(n_elite, dtype=np.int64)
     nb = 0
+    n_ties = 0
     for i in range(size):
         if fitness[i] > top:
-            role[i] = 1
-            parents[nb] = i
+            best[nb] = i
             nb += 1
-    for idx in range(size):
-        if nb == n_elite:
-            break
-        i = perm[idx]
-        if fitness[i] == top:
-            role[i] = 1
-            parents[nb] = i
-            nb += 1
+        elif fitness[i] == top:
+            ties[n_ties] = i
+            n_ties += 1
+    _take_random(ties, n_ties, n_elite - nb, state)
+    best[nb:] = ties[: n_elite - nb]
+    for j in range(n_elite):
+        keep[best[j]] = True
     nw = 0
+    n_ties = 0
     for i in range(size):
         if fitness[i] < bottom:
-            role[i] = 2
+            parents[i] = best[nw]
             nw += 1
-    for idx in range(size - 1, -1, -1):
-        if nw == n_elite:
-            break
-        i = perm[idx]
-        if fitness[i] == bottom and role[i] == 0:
-            role[i] = 2
-            nw += 1
-    row = n_elite
-    for i in range(size):
-        if role[i] == 0:
-            parents[row] = i
-            row += 1
-    for j in range(n_elite):
-        parents[size - n_elite + j] = parents[j]
-    return parents
+        elif fitness[i] == bottom and not keep[i]:
+            ties[n_ties] = i
+            n_ties += 1
+    _take_random(ties, n_ties, n_elite - nw, state)
+    for j in range(n_elite - nw):
+        parents[ties[j]] = best[nw + j]
+    return parents, keep
 
 
 @SELECTION.register("elite", EliteParams)
 def elite(objectives: np.ndarray, state: np.ndarray, params: EliteParams):
     """Kashtan & Alon (2005) elite strategy on objective column 0."""
-    fitness = np.ascontiguousarray(objectives[:, 0])
-    return elite_parents(fitness, params.elite, state), params.elite
+    return elite_parents(np.ascontiguousarray(objectives[:, 0]), params.elite, state)
