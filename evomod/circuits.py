@@ -108,12 +108,15 @@ def random_genomes(size, high, state):
 
 
 @njit(cache=True)
-def mutate(genomes, keep, pm, high, state, stale):
+def mutate(genomes, keep, pm, high, state, stale, effective, n_gates):
     """Kashtan–Alon point mutation, in place.
 
     Each row not in ``keep``, with probability ``pm``, gets one uniformly
     chosen locus redrawn uniformly from its allowed addresses (possibly the
-    same one); the rows drawn are flagged in ``stale``.
+    same one). Rows whose tables may have changed are flagged in ``stale``:
+    a redrawn input of a non-effective gate (bit clear in ``effective``)
+    changes neither the outputs nor which gates are effective, so such a
+    neutral mutation leaves the row's evaluation valid.
     """
     n_loci = genomes.shape[1]
     for i in range(genomes.shape[0]):
@@ -122,7 +125,10 @@ def mutate(genomes, keep, pm, high, state, stale):
         if _rng.uniform(state) < pm:
             j = _rng.below(state, n_loci)
             genomes[i, j] = _rng.below(state, high[j])
-            stale[i] = True
+            gate = j // 2
+            neutral = gate < n_gates and gate < 64 and not ((effective[i] >> np.uint64(gate)) & np.uint64(1))
+            if not neutral:
+                stale[i] = True
 
 
 @njit(cache=True)
@@ -154,32 +160,30 @@ def input_buffer(n_inputs, n_gates, inputs):
 
 
 @njit(cache=True, inline="always")
-def _index_ordered_effective(genome, n_inputs, n_gates, n_outputs, mark, order):
-    """Fast path for circuits whose effective gates read only earlier gates
-    (always so when feed-forward): one backward sweep marks them. Returns
-    their count and lists them in ``order`` sources first, or returns -1 as
-    soon as an effective gate reads itself or a later gate."""
-    mark[:] = 0
+def _index_ordered_bits(genome, n_inputs, n_gates, n_outputs):
+    """Fast path (G <= 64) for circuits whose effective gates read only
+    earlier gates (always so when feed-forward): one backward sweep marks
+    them in a bit set. Returns ``(bits, count)``, count -1 as soon as an
+    effective gate reads itself or a later gate."""
+    one = np.uint64(1)
+    bits = np.uint64(0)
     for k in range(n_outputs):
-        a = genome[2 * n_gates + k]
-        if a >= n_inputs:
-            mark[a - n_inputs] = 1
+        a = genome[2 * n_gates + k] - n_inputs
+        if a >= 0:
+            bits |= one << np.uint64(a)
     count = 0
     for g in range(n_gates - 1, -1, -1):
-        if mark[g]:
+        if (bits >> np.uint64(g)) & one:
             count += 1
-            for side in range(2):
-                src = genome[2 * g + side] - n_inputs
-                if src >= g:
-                    return -1
-                if src >= 0:
-                    mark[src] = 1
-    pos = 0
-    for g in range(n_gates):
-        if mark[g]:
-            order[pos] = g
-            pos += 1
-    return count
+            sa = genome[2 * g] - n_inputs
+            sb = genome[2 * g + 1] - n_inputs
+            if sa >= g or sb >= g:
+                return bits, -1
+            if sa >= 0:
+                bits |= one << np.uint64(sa)
+            if sb >= 0:
+                bits |= one << np.uint64(sb)
+    return bits, count
 
 
 @njit(cache=True, inline="always")
@@ -273,7 +277,7 @@ def _iterate_cyclic(genome, n_inputs, count, order, settle_steps, mask, ring, se
 
 @njit(cache=True)
 def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
-             todo, out_tables, settled, n_effective):
+             todo, out_tables, settled, n_effective, effective):
     """Evaluate the rows of ``genomes`` flagged in ``todo`` on all input rows.
 
     Parameters
@@ -291,6 +295,8 @@ def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
         Rows (bits) that settled.
     n_effective : int64 (S,), written
         Number of effective gates.
+    effective : uint64 (S,), written
+        Bit g set if gate g is effective (all bits set when G > 64).
     """
     n_words = inputs.shape[1]
     buf = input_buffer(n_inputs, n_gates, inputs)
@@ -306,11 +312,32 @@ def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
             continue
         todo[i] = False
         genome = genomes[i]
-        count = _index_ordered_effective(genome, n_inputs, n_gates, n_outputs, scratch, order)
-        cyclic = False
-        if count < 0:  # some effective gate reads a later one: search the order (and cycles)
-            count, cyclic = _effective_order(genome, n_inputs, n_gates, n_outputs, scratch, stack, order)
+        if n_gates <= 64:
+            bits, count = _index_ordered_bits(genome, n_inputs, n_gates, n_outputs)
+            if count >= 0:
+                for g in range(n_gates):
+                    if (bits >> np.uint64(g)) & np.uint64(1):
+                        a = genome[2 * g]
+                        b = genome[2 * g + 1]
+                        for w in range(n_words):
+                            buf[n_inputs + g, w] = ~(buf[a, w] & buf[b, w]) & mask[w]
+                for w in range(n_words):
+                    settled[i, w] = mask[w]
+                n_effective[i] = count
+                effective[i] = bits
+                for k in range(n_outputs):
+                    a = genome[base + k]
+                    for w in range(n_words):
+                        out_tables[i, k, w] = buf[a, w]
+                continue
+        # some effective gate reads a later one: search the order (and cycles)
+        count, cyclic = _effective_order(genome, n_inputs, n_gates, n_outputs, scratch, stack, order)
         n_effective[i] = count
+        bits = ~np.uint64(0) if n_gates > 64 else np.uint64(0)
+        if n_gates <= 64:
+            for idx in range(count):
+                bits |= np.uint64(1) << np.uint64(order[idx])
+        effective[i] = bits
         if not cyclic:
             for idx in range(count):
                 g = order[idx]
@@ -371,7 +398,7 @@ def evaluate_one(genome: np.ndarray, spec: CircuitSpec, inputs: np.ndarray, mask
     settled = np.zeros((1, spec.n_words), dtype=np.uint64)
     n_eff = np.zeros(1, dtype=np.int64)
     evaluate(g, spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps, inputs, mask,
-             np.ones(1, dtype=np.bool_), out, settled, n_eff)
+             np.ones(1, dtype=np.bool_), out, settled, n_eff, np.zeros(1, dtype=np.uint64))
     return out[0], settled[0], int(n_eff[0])
 
 

@@ -31,15 +31,16 @@ class Population:
     """Struct of arrays, one row per individual.
 
     genomes int16 (S, L); tables uint64 (S, K, W) output truth tables;
-    settled uint64 (S, W); n_effective int64 (S,); stale bool (S,) rows whose
-    genome changed since their tables were computed (``spare``'s flags are
-    unused: only varied rows are ever stale).
+    settled uint64 (S, W); n_effective int64 (S,); effective uint64 (S,) bit
+    set of effective gates; stale bool (S,) rows whose genome changed since
+    their tables were computed.
     """
 
     genomes: np.ndarray
     tables: np.ndarray
     settled: np.ndarray
     n_effective: np.ndarray
+    effective: np.ndarray
     stale: np.ndarray
 
     @classmethod
@@ -47,7 +48,7 @@ class Population:
         size = genomes.shape[0]
         return cls(genomes, np.zeros((size, spec.n_outputs, spec.n_words), np.uint64),
                    np.zeros((size, spec.n_words), np.uint64), np.zeros(size, np.int64),
-                   np.ones(size, np.bool_))
+                   np.zeros(size, np.uint64), np.ones(size, np.bool_))
 
 
 @njit(cache=True)
@@ -79,8 +80,8 @@ def score(out_tables, settled, target, n_effective, n_pairs, penalty, free_gates
 
 
 @njit(cache=True, inline="always")
-def _copy_row(i, p, genomes, tables, settled, n_effective, new_genomes, new_tables, new_settled,
-              new_n_effective):
+def _copy_row(i, p, genomes, tables, settled, n_effective, effective, new_genomes, new_tables,
+              new_settled, new_n_effective, new_effective):
     # explicit loops: row-slice assignment costs ~30 ns a row in numba
     for j in range(genomes.shape[1]):
         new_genomes[i, j] = genomes[p, j]
@@ -90,11 +91,12 @@ def _copy_row(i, p, genomes, tables, settled, n_effective, new_genomes, new_tabl
     for w in range(settled.shape[1]):
         new_settled[i, w] = settled[p, w]
     new_n_effective[i] = n_effective[p]
+    new_effective[i] = effective[p]
 
 
 @njit(cache=True)
-def reproduce(parents, genomes, tables, settled, n_effective,
-              new_genomes, new_tables, new_settled, new_n_effective):
+def reproduce(parents, genomes, tables, settled, n_effective, effective,
+              new_genomes, new_tables, new_settled, new_n_effective, new_effective):
     """Make row i a copy of row ``parents[i]`` (tables come along: they stay
     valid until the genome is varied).
 
@@ -115,12 +117,12 @@ def reproduce(parents, genomes, tables, settled, n_effective,
     if in_place:
         for i in range(size):
             if parents[i] != i:
-                _copy_row(i, parents[i], genomes, tables, settled, n_effective,
-                          genomes, tables, settled, n_effective)
+                _copy_row(i, parents[i], genomes, tables, settled, n_effective, effective,
+                          genomes, tables, settled, n_effective, effective)
         return False
     for i in range(size):
-        _copy_row(i, parents[i], genomes, tables, settled, n_effective,
-                  new_genomes, new_tables, new_settled, new_n_effective)
+        _copy_row(i, parents[i], genomes, tables, settled, n_effective, effective,
+                  new_genomes, new_tables, new_settled, new_n_effective, new_effective)
     return True
 
 
@@ -217,7 +219,7 @@ def run(config: Config, progress: bool = False) -> RunResult:
         for t in range(config.generations):
             goal_idx = schedule.goal_at(t)
             _circ.evaluate(pop.genomes, spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps,
-                           inputs, mask, pop.stale, pop.tables, pop.settled, pop.n_effective)
+                           inputs, mask, pop.stale, pop.tables, pop.settled, pop.n_effective, pop.effective)
             best, perfect = score(pop.tables, pop.settled, schedule.tables[goal_idx], pop.n_effective,
                                   n_pairs, penalty, free_gates, fitness, performance, t,
                                   rec.best_fitness, rec.mean_fitness, rec.best_performance, rec.n_effective)
@@ -239,10 +241,10 @@ def run(config: Config, progress: bool = False) -> RunResult:
             if t + 1 == config.generations:
                 break
             parents, keep = select(objectives, state, sel_params)
-            if reproduce(parents, pop.genomes, pop.tables, pop.settled, pop.n_effective,
-                         spare.genomes, spare.tables, spare.settled, spare.n_effective):
+            if reproduce(parents, pop.genomes, pop.tables, pop.settled, pop.n_effective, pop.effective,
+                         spare.genomes, spare.tables, spare.settled, spare.n_effective, spare.effective):
                 pop, spare = spare, pop
-            _circ.mutate(pop.genomes, keep, sel_params.pm, high, state, pop.stale)
+            _circ.mutate(pop.genomes, keep, sel_params.pm, high, state, pop.stale, pop.effective, spec.n_gates)
             _circ.crossover(pop.genomes, keep, sel_params.pc, state, pop.stale)
     except KeyboardInterrupt:
         status = "interrupted"

@@ -54,30 +54,37 @@ def _take_random(pool, n_pool, need, state):
         pool[j], pool[r] = pool[r], pool[j]
 
 
+@njit(cache=True, inline="always")
+def _partition_front(a, lo, hi, pivot, equal):
+    """Move the elements of ``a[lo:hi+1]`` that are ``< pivot`` (or ``==``
+    when ``equal``) to the front of that range; returns the end of that run.
+    Branch-free Lomuto: evolved fitness arrays make compare branches
+    unpredictable, and a mispredict per element costs more than the swap."""
+    j = lo
+    for i in range(lo, hi + 1):
+        x = a[i]
+        hit = (x == pivot) if equal else (x < pivot)
+        a[i] = a[j]
+        a[j] = x
+        j += hit
+    return j
+
+
 @njit(cache=True)
 def kth_smallest(a, k):
     """k-th smallest value (0-based) of ``a``, which is reordered in place
-    so that ``a[:k] <= a[k] <= a[k+1:]``. Three-way quickselect: evolved
-    fitness has few distinct values, where two-way partitioning slows down."""
+    so that ``a[:k] <= a[k] <= a[k+1:]``. Three-way quickselect (evolved
+    fitness has few distinct values) with median-of-three pivots."""
     lo, hi = 0, a.shape[0] - 1
     while lo < hi:
         x, y, z = a[lo], a[(lo + hi) // 2], a[hi]
-        pivot = max(min(x, y), min(max(x, y), z))  # median of three
-        lt, i, gt = lo, lo, hi
-        while i <= gt:
-            if a[i] < pivot:
-                a[lt], a[i] = a[i], a[lt]
-                lt += 1
-                i += 1
-            elif a[i] > pivot:
-                a[i], a[gt] = a[gt], a[i]
-                gt -= 1
-            else:
-                i += 1
+        pivot = max(min(x, y), min(max(x, y), z))
+        lt = _partition_front(a, lo, hi, pivot, False)  # [lo, lt) < pivot
+        gt = _partition_front(a, lt, hi, pivot, True)  # [lt, gt) == pivot
         if k < lt:
             hi = lt - 1
-        elif k > gt:
-            lo = gt + 1
+        elif k >= gt:
+            lo = gt
         else:
             return pivot
     return a[k]
@@ -91,7 +98,8 @@ def elite_parents(fitness, n_elite, state):
     them (one each), everyone else stays in place to be mutated. Individuals
     tied at the L-th best (or L-th worst) fitness are picked uniformly at
     random, the worst among those not already best, so the two sets never
-    overlap when 2L <= S. Returns ``(parents, keep)``.
+    overlap when 2L <= S. Returns ``(parents, keep)``. The loops append
+    branch-free (write, then advance by the condition).
     """
     size = fitness.shape[0]
     parents = np.arange(size)
@@ -101,33 +109,31 @@ def elite_parents(fitness, n_elite, state):
     scratch = fitness.copy()
     top = kth_smallest(scratch, size - n_elite)  # L-th largest
     bottom = kth_smallest(scratch[: size - n_elite], n_elite - 1)  # L-th smallest
-    ties = np.empty(size, dtype=np.int64)
-    best = np.empty(n_elite, dtype=np.int64)
+    ties = np.empty(size + 1, dtype=np.int64)
+    best = np.empty(size + 1, dtype=np.int64)
     nb = 0
     n_ties = 0
     for i in range(size):
-        if fitness[i] > top:
-            best[nb] = i
-            nb += 1
-        elif fitness[i] == top:
-            ties[n_ties] = i
-            n_ties += 1
+        best[nb] = i
+        nb += fitness[i] > top
+        ties[n_ties] = i
+        n_ties += fitness[i] == top
     _take_random(ties, n_ties, n_elite - nb, state)
-    best[nb:] = ties[: n_elite - nb]
+    best[nb:n_elite] = ties[: n_elite - nb]
     for j in range(n_elite):
         keep[best[j]] = True
+    worst = np.empty(size + 1, dtype=np.int64)
     nw = 0
     n_ties = 0
     for i in range(size):
-        if fitness[i] < bottom:
-            parents[i] = best[nw]
-            nw += 1
-        elif fitness[i] == bottom and not keep[i]:
-            ties[n_ties] = i
-            n_ties += 1
+        worst[nw] = i
+        nw += fitness[i] < bottom
+        ties[n_ties] = i
+        n_ties += (fitness[i] == bottom) & (not keep[i])
     _take_random(ties, n_ties, n_elite - nw, state)
-    for j in range(n_elite - nw):
-        parents[ties[j]] = best[nw + j]
+    worst[nw:n_elite] = ties[: n_elite - nw]
+    for j in range(n_elite):
+        parents[worst[j]] = best[j]
     return parents, keep
 
 
