@@ -10,6 +10,8 @@ from evomod import reference as ref
 from evomod import rng
 from evomod.goals import input_tables, parse, row_mask
 
+from conftest import evaluate_population, mutate_population
+
 XYZW = ["x", "y", "z", "w"]
 
 
@@ -41,15 +43,8 @@ def bit(words, r):
 
 
 def run_evaluate(pop, n, g, k, t, todo=None):
-    size = pop.shape[0]
-    w = ((1 << n) + 63) // 64
-    out = np.zeros((size, k, w), dtype=np.uint64)
-    settled = np.zeros((size, w), dtype=np.uint64)
-    n_eff = np.zeros(size, dtype=np.int64)
-    if todo is None:
-        todo = np.ones(size, dtype=np.bool_)
-    C.evaluate(pop, n, g, k, t, input_tables(n), row_mask(n), todo, out, settled, n_eff)
-    return out, settled, n_eff, todo
+    a = evaluate_population(pop, n, g, k, t, todo=todo)
+    return a["out_tables"], a["settled"], a["n_effective"], a["todo"]
 
 
 def is_cyclic_effective(genome, n, g, k):
@@ -148,7 +143,7 @@ def test_evaluate_only_todo_rows_and_clears_flag():
     out = np.full((30, k, w), sentinel, dtype=np.uint64)
     settled = np.full((30, w), sentinel, dtype=np.uint64)
     n_eff = np.full(30, -7, dtype=np.int64)
-    C.evaluate(pop, n, g, k, t, input_tables(n), row_mask(n), todo, out, settled, n_eff)
+    evaluate_population(pop, n, g, k, t, todo=todo, out_tables=out, settled=settled, n_effective=n_eff)
     assert not todo.any()
     for i in range(30):
         if i % 3:
@@ -329,7 +324,7 @@ def test_mutate_pm_one(ff):
     orig = pop.copy()
     keep = np.random.default_rng(6).random(size) < 0.3
     stale = np.zeros(size, dtype=np.bool_)
-    C.mutate(pop, keep, 1.0, high, rng.new_state(np.random.SeedSequence(1)), stale)
+    mutate_population(pop, keep, 1.0, high, rng.new_state(np.random.SeedSequence(1)), stale, g)
     bounds = np.array(ref.locus_upper_bounds(n, g, k, ff))
     assert (pop >= 0).all() and (pop < bounds).all()
     diff = (pop != orig).sum(axis=1)
@@ -356,7 +351,7 @@ def test_mutate_pm_fraction_and_zero():
     orig = pop.copy()
     keep = np.zeros(size, dtype=np.bool_)
     stale = np.zeros(size, dtype=np.bool_)
-    C.mutate(pop, keep, 0.7, high, rng.new_state(np.random.SeedSequence(2)), stale)
+    mutate_population(pop, keep, 0.7, high, rng.new_state(np.random.SeedSequence(2)), stale, g)
     frac = stale.mean()
     sigma = np.sqrt(0.7 * 0.3 / size)  # ~0.0023
     assert abs(frac - 0.7) < 5 * sigma
@@ -366,7 +361,7 @@ def test_mutate_pm_fraction_and_zero():
     # pm = 0: nothing happens
     pop2 = orig.copy()
     stale2 = np.zeros(size, dtype=np.bool_)
-    C.mutate(pop2, keep, 0.0, high, rng.new_state(np.random.SeedSequence(2)), stale2)
+    mutate_population(pop2, keep, 0.0, high, rng.new_state(np.random.SeedSequence(2)), stale2, g)
     assert np.array_equal(pop2, orig) and not stale2.any()
 
 
@@ -401,3 +396,66 @@ def test_crossover_pc_one_prefix_suffix():
         assert ok, i
         n_changed += not np.array_equal(pop[i], orig[i])
     assert n_changed > 0.8 * (size - 50)  # random partners: almost always a change
+
+
+def test_evaluate_more_than_64_gates_matches_reference():
+    # G > 64 cannot use a one-word bit set of gates; check that path too.
+    n, g, k, t = 2, 70, 2, 71
+    pop = np.concatenate([random_population(70, 12, n, g, k), cyclic_population(71, 6, n, g, k),
+                          random_population(72, 6, n, g, k, True)])
+    out, settled, n_eff, _ = run_evaluate(pop, n, g, k, t)
+    for i, genome in enumerate(pop):
+        gl = [int(v) for v in genome]
+        outputs, ok = ref.evaluate_circuit(gl, n, g, k, t)
+        assert n_eff[i] == len(ref.effective_gates(gl, n, g, k))
+        assert [bit(settled[i], r) for r in range(4)] == [int(v) for v in ok]
+        assert [[bit(out[i, o], r) for o in range(k)] for r in range(4)] == [list(o) for o in outputs]
+
+
+@pytest.mark.parametrize("n,g,k,ff", [(4, 12, 1, False), (3, 8, 2, True), (2, 70, 1, False)])
+def test_incremental_evaluation_stays_exact(n, g, k, ff):
+    """Evaluate once, then repeatedly mutate (pm = 1) and re-evaluate only the
+    rows flagged stale: every row's tables must equal the reference's for its
+    current genome (a mutation may be skipped only if it cannot matter)."""
+    t = g + 1
+    size = 60 if g < 64 else 15
+    pop = random_population(n * g, size, n, g, k, ff)
+    arrays = evaluate_population(pop, n, g, k, t)
+    high = C.CircuitSpec(n, g, k, ff).locus_high()
+    state = rng.new_state(np.random.SeedSequence(n + g))
+    keep = np.zeros(size, dtype=np.bool_)
+    keep[:5] = True
+    for _ in range(8):
+        before = pop.copy()
+        stale = arrays["todo"]
+        assert not stale.any()
+        mutate_population(pop, keep, 1.0, high, state, stale, g, effective=arrays["effective"])
+        for i in range(size):
+            changed = np.flatnonzero(pop[i] != before[i])
+            if changed.size:
+                j = int(changed[0])
+                eff = ref.effective_gates([int(v) for v in before[i]], n, g, k)
+                if j >= 2 * g or j // 2 in eff:  # a read of an effective gate or an output moved
+                    assert stale[i], (i, j)
+        evaluate_population(pop, n, g, k, t, **{key: arrays[key] for key in
+                            ("todo", "out_tables", "settled", "n_effective", "effective")})
+        for i in range(size):
+            gl = [int(v) for v in pop[i]]
+            outputs, ok = ref.evaluate_circuit(gl, n, g, k, t)
+            assert arrays["n_effective"][i] == len(ref.effective_gates(gl, n, g, k))
+            for r in range(1 << n):
+                assert bit(arrays["settled"][i], r) == int(ok[r])
+                for o in range(k):
+                    assert bit(arrays["out_tables"][i, o], r) == outputs[r][o]
+
+
+def test_mutate_never_clears_stale_flags():
+    n, g, k = 4, 12, 1
+    pop = random_population(21, 200, n, g, k)
+    high = C.CircuitSpec(n, g, k).locus_high()
+    keep = np.zeros(200, dtype=np.bool_)
+    keep[::2] = True
+    stale = np.ones(200, dtype=np.bool_)
+    mutate_population(pop, keep, 1.0, high, rng.new_state(np.random.SeedSequence(0)), stale, g,
+                      effective=np.zeros(200, dtype=np.uint64))
+    assert stale.all()
