@@ -43,14 +43,15 @@ def summary_text(result, out: Path | None) -> str:
     parts.append(f"Final best on {result.final_goal}: fitness {result.best_fitness:.3f} "
                  f"(performance {result.best_performance:.3f}, {result.best_n_effective} effective gates).")
     if out is not None:
-        parts.append(f"Records: {out / 'records.parquet'}; best circuit: {out / 'best.json'} "
-                     f"(see it with `evomod show {out / 'best.json'}`).")
+        parts.append(f"Records: {out / 'records.parquet'} (plotted in {out / 'fitness.png'}); best circuit: "
+                     f"{out / 'best.json'} (see it with `evomod show {out / 'best.json'}`).")
     return " ".join(parts)
 
 
 def cmd_run(args) -> int:
     from . import config as _config
     from .engine import run
+    from .plots import plot_fitness
     from .records import check_out_dir, default_out_dir, write_run
 
     updates = {k: v for k, v in (("seed", args.seed), ("generations", args.generations)) if v is not None}
@@ -60,6 +61,8 @@ def cmd_run(args) -> int:
     check_out_dir(out)
     result = run(cfg, progress=not args.quiet)
     write_run(result, out, source=name)
+    plot_fitness(result.records.columns(), result.goal_names, out / "fitness.png",
+                 title=f"{name}, seed {cfg.seed}")
     print(summary_text(result, out))
     return 130 if result.status == "interrupted" else 0
 

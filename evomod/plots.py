@@ -1,0 +1,35 @@
+"""Figures people would rather look at than read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def plot_fitness(columns: dict, goal_names: list[str], path: Path, title: str = "") -> Path:
+    """Best and mean fitness, and best performance, per generation; goal
+    switches shaded when there are few enough to see. Writes a PNG."""
+    from matplotlib.figure import Figure  # no pyplot: leaves the user's backend alone
+
+    gen = columns["generation"]
+    fig = Figure(figsize=(8, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(gen, columns["best_performance"], lw=1, color="tab:green", label="best performance")
+    ax.plot(gen, columns["best_fitness"], lw=1, color="tab:blue", label="best fitness")
+    ax.plot(gen, columns["mean_fitness"], lw=0.8, color="tab:gray", label="mean fitness")
+    goal = columns["goal"]
+    switches = np.flatnonzero(np.diff(goal)) + 1
+    if 0 < len(switches) <= 60:
+        edges = np.concatenate([[0], switches, [len(goal)]])
+        for a, b in zip(edges[:-1], edges[1:]):
+            if goal[a] % 2:
+                ax.axvspan(gen[a], gen[b - 1], color="tab:orange", alpha=0.08, lw=0)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("fraction of rows correct")
+    ax.set_xlim(gen[0], max(gen[-1], gen[0] + 1))
+    shown = ", ".join(goal_names[:4]) + (" ..." if len(goal_names) > 4 else "")
+    ax.set_title(title or f"goals: {shown}", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    fig.savefig(path, dpi=120)
+    return Path(path)
