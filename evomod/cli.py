@@ -51,7 +51,6 @@ def summary_text(result, out: Path | None) -> str:
 def cmd_run(args) -> int:
     from . import config as _config
     from .engine import run
-    from .plots import plot_fitness
     from .records import check_out_dir, default_out_dir, write_run
 
     updates = {k: v for k, v in (("seed", args.seed), ("generations", args.generations)) if v is not None}
@@ -60,9 +59,7 @@ def cmd_run(args) -> int:
     out = Path(args.out) if args.out else default_out_dir(name, cfg.seed)
     check_out_dir(out)
     result = run(cfg, progress=not args.quiet)
-    write_run(result, out, source=name)
-    plot_fitness(result.records.columns(), result.goal_names, out / "fitness.png",
-                 title=f"{name}, seed {cfg.seed}")
+    write_run(result, out, source=name, plot=True)
     print(summary_text(result, out))
     return 130 if result.status == "interrupted" else 0
 

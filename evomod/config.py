@@ -47,7 +47,7 @@ class FitnessParams(Section):
 
 class Config(Section):
     description: str = Field("", description="one line saying what this experiment is")
-    generations: int = Field(10_000, ge=1, description="generation cap")
+    generations: int = Field(10_000, ge=1, le=1_000_000_000, description="generation cap")
     population: int = Field(1000, ge=2, le=10_000_000, description="S: individuals (Kashtan & Alon 1000)")
     seed: int = Field(0, ge=0, description="root of the run's SeedSequence")
     stop_on_solve: bool = Field(False, description=(
@@ -110,10 +110,8 @@ def validate(raw: dict) -> Config:
 def _check_consistency(config: Config) -> Config:
     """Cross-key rules no single field can check; fills derived defaults."""
     task, rep = config.task, config.representation
-    if len(set(task.inputs)) != len(task.inputs):
-        raise ConfigError(f"task.inputs = {task.inputs}: names must be distinct", "task.inputs")
     try:
-        _goals.input_tables(len(task.inputs))
+        _goals.check_inputs(task.inputs)
     except _goals.GoalError as exc:
         raise ConfigError(f"task.inputs: {exc}", "task.inputs") from None
     for name, expr in task.goals.items():
@@ -182,9 +180,11 @@ def read_raw(source: Union[str, Path, dict, None]) -> dict:
     text = str(source)
     if text.endswith(".toml") or Path(text).exists():
         try:
-            return tomllib.loads(Path(text).read_text())
+            return tomllib.loads(Path(text).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"config file {text} not found", "config") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {text}: cannot be read ({exc.__class__.__name__})", "config") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{text}: not valid TOML ({exc})", "config") from None
     return preset_raw(text)
@@ -238,9 +238,11 @@ def to_dict(config: Config) -> dict:
 
 
 def _toml_line(key: str, value: Any) -> str:
+    """``key = value`` on one line (tomli_w splits arrays over lines)."""
     if isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value):
+        line = tomli_w.dumps({key: 0}).rstrip("\n")  # tomli_w quotes the key if it must
         items = (tomli_w.dumps({"v": v})[4:].rstrip("\n") for v in value)
-        return f"{key} = [{', '.join(items)}]"
+        return f"{line[:-1]}[{', '.join(items)}]"
     return tomli_w.dumps({key: value}).rstrip("\n")
 
 

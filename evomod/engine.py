@@ -143,6 +143,20 @@ class Records:
         return cls(np.arange(n, dtype=np.int64), np.zeros(n, np.int32), np.zeros(n), np.zeros(n),
                    np.zeros(n), np.zeros(n, np.int64))
 
+    @property
+    def capacity(self) -> int:
+        return self.generation.shape[0]
+
+    def grow(self) -> None:
+        """Double the capacity (a long cap is not allocated up front)."""
+        n = self.capacity
+        for name in RECORD_COLUMNS:
+            old = getattr(self, name)
+            new = np.zeros(2 * n, old.dtype)
+            new[:n] = old
+            setattr(self, name, new)
+        self.generation[n:] = np.arange(n, 2 * n)
+
     def columns(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name)[: self.length] for name in RECORD_COLUMNS}
 
@@ -210,13 +224,15 @@ def run(config: Config, progress: bool = False) -> RunResult:
     objectives = fitness.reshape(size, 1)
     n_pairs = spec.n_rows * spec.n_outputs
     penalty, free_gates = float(config.fitness.gate_penalty), int(config.fitness.free_gates)
-    rec = Records.allocate(config.generations)
+    rec = Records.allocate(min(config.generations, 1 << 16))
     first_solved: dict[str, int | None] = {}
     unsolved = set(schedule.names) if schedule.finite else None
     status, best, goal_idx = "finished", 0, 0
     bar = _progress_bar(config.generations, progress)
     try:
         for t in range(config.generations):
+            if t == rec.capacity:
+                rec.grow()
             goal_idx = schedule.goal_at(t)
             _circ.evaluate(pop.genomes, spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps,
                            inputs, mask, pop.stale, pop.tables, pop.settled, pop.n_effective, pop.effective)

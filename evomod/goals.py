@@ -217,7 +217,8 @@ def input_tables(n_inputs: int) -> np.ndarray:
 # Input names
 
 
-def _check_inputs(inputs) -> list[str]:
+def check_inputs(inputs) -> list[str]:
+    """Validated input names (identifiers, distinct, 1 to 10); raises GoalError."""
     if isinstance(inputs, str):
         # A bare string is a Sequence[str] too; "xyzw" is almost surely a slip.
         raise GoalError(f"inputs must be a sequence of names, not the string {inputs!r}")
@@ -458,7 +459,7 @@ def parse(expr: str, inputs: Sequence[str]) -> np.ndarray:
         0-based character position), an unknown input, a wrong number of
         call arguments, or invalid input names.
     """
-    names = _check_inputs(inputs)
+    names = check_inputs(inputs)
     if not isinstance(expr, str):
         raise GoalError(f"goal expression must be a string, got {expr!r}")
     # Copy so callers never share a buffer with the cached input columns.
@@ -490,7 +491,7 @@ def from_callable(fn: Callable[..., object], inputs: Sequence[str]) -> np.ndarra
     numpy.ndarray
         uint64 array of shape ``(W,)``.
     """
-    names = _check_inputs(inputs)
+    names = check_inputs(inputs)
     n = len(names)
     n_rows = 1 << n
     columns = [unpack(t, n).astype(np.int64) for t in input_tables(n)]
@@ -527,7 +528,7 @@ def modular_goal_pool(inputs: Sequence[str]) -> list[tuple[str, np.ndarray]]:
     list of (str, numpy.ndarray)
         Name and packed uint64 table (shape ``(1,)``) of each goal.
     """
-    names = _check_inputs(inputs)
+    names = check_inputs(inputs)
     if len(names) != 4:
         raise GoalError(
             f"modular_goal_pool needs exactly 4 inputs, got {len(names)}: {', '.join(names)}"

@@ -89,8 +89,8 @@ def genome_dict(result: RunResult) -> dict:
     }
 
 
-def write_run(result: RunResult, out: Path, source: str = "") -> Path:
-    """Write the run into ``out`` atomically; returns ``out``."""
+def write_run(result: RunResult, out: Path, source: str = "", plot: bool = False) -> Path:
+    """Write the run into ``out`` atomically (``fitness.png`` too if ``plot``); returns ``out``."""
     out = Path(out)
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -102,6 +102,11 @@ def write_run(result: RunResult, out: Path, source: str = "") -> Path:
         pq.write_table(records_table(result), tmp / "records.parquet")
         (tmp / "summary.json").write_text(json.dumps(summary_dict(result, source), indent=2) + "\n")
         (tmp / "best.json").write_text(json.dumps(genome_dict(result), indent=2) + "\n")
+        if plot:
+            from .plots import plot_fitness
+
+            plot_fitness(result.records.columns(), result.goal_names, tmp / "fitness.png",
+                         title=f"{source or 'run'}, seed {result.config.seed}")
         if out.exists():
             out.rmdir()  # empty (checked above): rename needs the name free
         os.replace(tmp, out)
@@ -119,9 +124,11 @@ def read_genome(path: Path) -> dict:
 
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such genome file", "genome") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.__class__.__name__})", "genome") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not a JSON genome file ({exc})", "genome") from None
     if not isinstance(data, dict) or data.get("format") != GENOME_FORMAT:
@@ -139,9 +146,17 @@ def read_genome(path: Path) -> dict:
     genome = data.get("genome")
     high = spec.locus_high()
     if not (isinstance(genome, list) and len(genome) == spec.n_loci
-            and all(isinstance(v, int) and 0 <= v < h for v, h in zip(genome, high))):
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < h
+                    for v, h in zip(genome, high))):
         raise ConfigError(f"{path}: 'genome' must be {spec.n_loci} integer addresses, locus j in "
                           f"[0, {int(high.max())})", "genome")
+    goal = data.get("goal", {})
+    if not (isinstance(goal, dict) and isinstance(goal.get("name", ""), str)
+            and isinstance(goal.get("expressions", []), list)
+            and all(isinstance(e, str) for e in goal.get("expressions", []))):
+        raise ConfigError(f"{path}: 'goal' must be an object with a 'name' and a list of 'expressions'",
+                          "goal")
+    data["goal"] = goal
     data["spec"] = spec
     data["genome"] = np.asarray(genome, dtype=np.int16)
     return data

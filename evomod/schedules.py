@@ -89,13 +89,13 @@ def rmvg(params, goal_tables, inputs, seed_seq):
     tables = _stack([table.reshape(1, -1) for _, table in pool])
     period, n = params.period, len(pool)
     passes: list[np.ndarray] = []
-    pass_seeds = seed_seq.spawn(1)[0]
 
     def goal_at(t: int) -> int:
-        epoch = t // period
-        k, pos = divmod(epoch, n)
+        k, pos = divmod(t // period, n)
         while len(passes) <= k:
-            child = np.random.SeedSequence(pass_seeds.entropy, spawn_key=pass_seeds.spawn_key + (len(passes),))
+            # pass k's order from child k of the schedule's seed, derived without
+            # spawn() so the caller's SeedSequence is left as it was
+            child = np.random.SeedSequence(seed_seq.entropy, spawn_key=seed_seq.spawn_key + (len(passes),))
             passes.append(np.random.default_rng(child).permutation(n))
         return int(passes[k][pos])
 

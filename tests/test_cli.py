@@ -1,0 +1,374 @@
+"""evomod command line, in-process through ``evomod.cli.main`` and once in a
+subprocess for real exit codes."""
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+
+import pyarrow.parquet as pq
+import pytest
+
+from evomod import config as C
+from evomod import reference as ref
+from evomod.cli import main
+
+G1_ROWS, G2_ROWS = ref.kashtan_alon_goals()
+SMALL = ["--set", "population=100", "--set", "selection.elite=30"]
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """Run from an empty directory, so a stray default ``runs/`` would show."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def one_line_error(capsys):
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("evomod")
+    return lines[0]
+
+
+def g1_genome():
+    # XOR(x,y) in gates 0..3, XOR(z,w) in gates 4..7, AND in gates 8, 9 (see test_reference)
+    def xor(a, b, base):
+        return [a, b, a, base, b, base, base + 1, base + 2]
+    return xor(0, 1, 4) + xor(2, 3, 8) + [7, 11, 12, 12] + [13]
+
+
+def genome_file(path, genome, gates=10, goal=None, **extra):
+    data = {"format": "evomod-genome/1",
+            "representation": {"name": "nand", "gates": gates, "outputs": 1, "feedforward": False},
+            "inputs": ["x", "y", "z", "w"], "genome": genome,
+            "goal": goal if goal is not None else {"name": "G1", "expressions": ["(x ^ y) & (w ^ z)"]}}
+    data.update(extra)
+    path.write_text(json.dumps(data))
+    return path
+
+
+# --- run ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "run"
+    assert main(["run", "--generations", "50", "--out", str(out), "-q"]) == 0
+    return out
+
+
+def test_run_writes_records(default_run):
+    table = pq.read_table(default_run / "records.parquet")
+    assert table.column_names == ["generation", "goal", "best_fitness", "mean_fitness",
+                                  "best_performance", "n_effective"]
+    assert table.num_rows == 50
+    cols = table.to_pydict()
+    assert cols["generation"] == list(range(50))
+    assert cols["goal"] == ["G1"] * 20 + ["G2"] * 20 + ["G1"] * 10
+    assert all(0 <= p <= 1 for p in cols["best_performance"])
+    assert all(m <= b + 1e-12 for m, b in zip(cols["mean_fitness"], cols["best_fitness"]))
+    assert all(0 <= n <= 12 for n in cols["n_effective"])
+
+
+def test_run_writes_summary(default_run):
+    summary = json.loads((default_run / "summary.json").read_text())
+    for key in ("seed", "status", "first_solved", "versions", "config"):
+        assert key in summary
+    assert summary["seed"] == 0 and summary["status"] == "finished"
+    assert set(summary["first_solved"]) == {"G1", "G2"}
+    assert {"evomod", "python", "numpy", "numba"} <= set(summary["versions"])
+    assert C.validate(summary["config"]) == C.load(None, generations=50)
+
+
+def test_run_writes_best_genome(default_run):
+    best = json.loads((default_run / "best.json").read_text())
+    assert best["format"] == "evomod-genome/1"
+    genome = best["genome"]
+    assert len(genome) == 25 and all(0 <= a < 16 for a in genome)
+    rows = G1_ROWS if best["goal"]["name"] == "G1" else G2_ROWS
+    assert best["goal"]["name"] == "G1"  # generation 49 is in the third period
+    assert best["performance"] == ref.performance(genome, rows, 4, 12, 1, 13)
+    assert best["fitness"] == pytest.approx(ref.fitness(genome, rows, 4, 12, 1, 13))
+    table = pq.read_table(default_run / "records.parquet").to_pydict()
+    assert best["fitness"] == table["best_fitness"][-1]
+
+
+def test_run_prints_summary(in_tmp, capsys):
+    out = in_tmp / "r"
+    assert main(["run", "--generations", "5", "--out", str(out), "-q", *SMALL]) == 0
+    text = capsys.readouterr().out
+    assert "5 generations" in text and "records.parquet" in text
+
+
+def test_seed_and_set_are_honoured(in_tmp):
+    out = in_tmp / "r"
+    assert main(["run", "ka2005-logic-g2", "--seed", "7", "--generations", "30", "--out", str(out), "-q",
+                 "--set", "selection.pm=0.5", *SMALL]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seed"] == 7
+    cfg = summary["config"]
+    assert cfg["seed"] == 7 and cfg["generations"] == 30
+    assert cfg["selection"]["pm"] == 0.5 and cfg["population"] == 100 and cfg["selection"]["elite"] == 30
+    assert cfg["schedule"]["name"] == "fixed" and cfg["schedule"]["goals"] == ["G2"]
+    assert pq.read_table(out / "records.parquet").to_pydict()["goal"] == ["G2"] * 30
+
+
+def test_run_from_toml_file_and_into_empty_dir(in_tmp):
+    cfg_file = in_tmp / "exp.toml"
+    cfg_file.write_text('generations = 12\npopulation = 40\n[selection]\nelite = 10\n'
+                        '[schedule]\nname = "fixed"\ngoals = ["G1"]\n')
+    out = in_tmp / "empty"
+    out.mkdir()
+    assert main(["run", str(cfg_file), "--out", str(out), "-q"]) == 0
+    assert pq.read_table(out / "records.parquet").num_rows == 12
+    assert json.loads((out / "summary.json").read_text())["config"]["population"] == 40
+
+
+def test_same_seed_same_files(in_tmp):
+    for name in ("a", "b"):
+        assert main(["run", "--generations", "25", "--out", str(in_tmp / name), "-q", *SMALL]) == 0
+    ta = pq.read_table(in_tmp / "a" / "records.parquet")
+    tb = pq.read_table(in_tmp / "b" / "records.parquet")
+    assert ta.equals(tb)
+    assert json.loads((in_tmp / "a" / "best.json").read_text()) == \
+        json.loads((in_tmp / "b" / "best.json").read_text())
+
+
+# --- show ----------------------------------------------------------------------------------
+
+def table_lines(text):
+    return [ln for ln in text.splitlines() if "|" in ln and ln[:1] in "01"]
+
+
+def test_show_saved_best(default_run, capsys):
+    assert main(["show", str(default_run / "best.json")]) == 0
+    text = capsys.readouterr().out
+    best = json.loads((default_run / "best.json").read_text())
+    genome = best["genome"]
+    n_eff = len(ref.effective_gates(genome, 4, 12, 1))
+    gate_lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("g") and "NAND(" in ln]
+    assert len(gate_lines) == n_eff
+    assert "out0 = " in text
+    rows = table_lines(text)
+    assert len(rows) == 16
+    outputs, settled = ref.evaluate_circuit(genome, 4, 12, 1, 13)
+    for r, line in enumerate(rows):
+        bits, outs = line.split("|")[0].split(), line.split("|")[1].split()
+        assert bits == [str((r >> (3 - k)) & 1) for k in range(4)]
+        assert int(outs[0]) == outputs[r][0]
+    correct = round(ref.performance(genome, G1_ROWS, 4, 12, 1, 13) * 16)
+    assert f"{correct}/16 rows correct" in text
+
+
+def test_show_hand_built_g1(in_tmp, capsys):
+    path = genome_file(in_tmp / "g1.json", g1_genome())
+    assert main(["show", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "10 effective gates" in text
+    assert "16/16 rows correct" in text and "wrong" not in text
+    rows = table_lines(text)
+    assert len(rows) == 16
+    assert [int(ln.split("|")[1]) for ln in rows] == [r[0] for r in G1_ROWS]
+    assert "g9 = NAND(g8, g8)" in text and "out0 = g9" in text
+    assert "g0 = NAND(x, y)" in text
+
+
+def test_show_unsettled_rows(in_tmp, capsys):
+    # 1-gate self-loop oscillator: never settles, every row wrong.
+    path = in_tmp / "osc.json"
+    path.write_text(json.dumps({"format": "evomod-genome/1",
+                                "representation": {"name": "nand", "gates": 1},
+                                "inputs": ["a"], "genome": [1, 1, 1],
+                                "goal": {"name": "A", "expressions": ["a"]}}))
+    assert main(["show", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert text.count("(not settled)") == 2
+    assert "0/2 rows correct" in text
+
+
+# --- presets ---------------------------------------------------------------------------------
+
+def test_presets_list(capsys):
+    assert main(["presets"]) == 0
+    text = capsys.readouterr().out
+    listed = [ln.split()[0] for ln in text.splitlines() if ln.startswith("ka2005")]
+    assert listed == ["ka2005-logic-g1", "ka2005-logic-g2", "ka2005-logic-mvg", "ka2005-logic-rmvg"]
+
+
+@pytest.mark.parametrize("name", ["ka2005-logic-g1", "ka2005-logic-rmvg"])
+def test_presets_show_toml(name, capsys, in_tmp):
+    assert main(["presets", name]) == 0
+    text = capsys.readouterr().out
+    raw = tomllib.loads(text)
+    assert C.validate(raw) == C.load(name)
+    # the printed file can be run as is
+    path = in_tmp / "p.toml"
+    path.write_text(text)
+    assert C.load(str(path)) == C.load(name)
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 0
+    assert "run" in capsys.readouterr().out
+
+
+# --- bad input: exit 2, one line, nothing written ------------------------------------------------
+
+def assert_nothing_written(root, allowed=()):
+    assert sorted(p.name for p in root.iterdir()) == sorted(allowed)
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["run", "--set", "selection.pm=2"], "selection.pm"),
+    (["run", "no-such-preset"], "no-such-preset"),
+    (["run", "--set", "selection.pmm=0.5"], "selection.pmm"),
+    (["run", "--set", "nonsense"], "--set"),
+    (["run", "--seed", "-1"], "seed"),
+    (["run", "--generations", "0"], "generations"),
+    (["run", "missing.toml"], "missing.toml"),
+    (["presets", "no-such-preset"], "no-such-preset"),
+    (["show", "nowhere.json"], "nowhere.json"),
+])
+def test_bad_config_exit_2(argv, needle, in_tmp, capsys):
+    out = in_tmp / "out"
+    if argv[0] == "run":
+        argv = argv + ["--out", str(out), "-q"]
+    assert main(argv) == 2
+    line = one_line_error(capsys)
+    assert needle in line
+    assert not out.exists()
+    assert_nothing_written(in_tmp)
+
+
+def test_unknown_flag_exit_2(in_tmp, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--bogus", "--out", str(in_tmp / "out")])
+    assert info.value.code == 2
+    assert "--bogus" in one_line_error(capsys)
+    assert_nothing_written(in_tmp)
+
+
+def test_existing_out_dir_untouched(in_tmp, capsys):
+    out = in_tmp / "taken"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    assert main(["run", "--generations", "5", "--out", str(out), "-q", *SMALL]) == 2
+    assert "taken" in one_line_error(capsys)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert (out / "keep.txt").read_text() == "precious"
+    assert_nothing_written(in_tmp, ["taken"])
+    # a file in the way is refused too
+    blocker = in_tmp / "file"
+    blocker.write_text("x")
+    assert main(["run", "--generations", "5", "--out", str(blocker), "-q", *SMALL]) == 2
+    one_line_error(capsys)
+    assert blocker.read_text() == "x"
+
+
+@pytest.mark.parametrize("content", [
+    "{not json",
+    "",
+    "\x00\xff garbage",
+    json.dumps([1, 2, 3]),
+    json.dumps({"format": "something-else"}),
+])
+def test_show_corrupt_file(content, in_tmp, capsys):
+    path = in_tmp / "best.json"
+    path.write_text(content)
+    assert main(["show", str(path)]) == 2
+    assert "best.json" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize("genome", [
+    g1_genome()[:-1] + [14],        # address 14 = N + G: out of range
+    [-1] + g1_genome()[1:],          # negative
+    g1_genome()[:-1],                # one locus short
+    g1_genome()[:-1] + [1.5],        # not an integer
+    g1_genome()[:-1] + ["13"],       # not an integer
+])
+def test_show_bad_genome(genome, in_tmp, capsys):
+    path = genome_file(in_tmp / "bad.json", genome)
+    assert main(["show", str(path)]) == 2
+    assert "genome" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize("extra", [
+    {"representation": {"name": "nand", "gates": "10"}},
+    {"representation": {"name": "tree", "gates": 10}},
+    {"representation": {"name": "nand", "gates": 10, "settle_steps": 3}},
+    {"inputs": []},
+    {"inputs": "xyzw"},
+])
+def test_show_bad_header(extra, in_tmp, capsys):
+    path = genome_file(in_tmp / "bad.json", g1_genome(), **extra)
+    assert main(["show", str(path)]) == 2
+    one_line_error(capsys)
+
+
+def test_show_feedforward_genome_must_respect_order(in_tmp, capsys):
+    # Valid with feedback, but gate 0 may read only inputs (< 4) when feed-forward.
+    path = genome_file(in_tmp / "ff.json", g1_genome(),
+                       representation={"name": "nand", "gates": 10, "feedforward": True})
+    assert main(["show", str(path)]) == 0  # g1_genome reads only earlier gates
+    capsys.readouterr()
+    genome = g1_genome()
+    genome[0] = 5  # gate 0 reads gate 1
+    path = genome_file(in_tmp / "ff2.json", genome,
+                       representation={"name": "nand", "gates": 10, "feedforward": True})
+    assert main(["show", str(path)]) == 2
+    assert "genome" in one_line_error(capsys)
+
+
+def test_show_goal_not_an_object(in_tmp, capsys):
+    path = genome_file(in_tmp / "bad.json", g1_genome(), goal="G1")
+    assert main(["show", str(path)]) == 2
+    one_line_error(capsys)
+
+
+def test_run_invalid_input_name_exit_2(in_tmp, capsys):
+    argv = ["run", "ka2005-logic-rmvg", "--generations", "3", "--out", str(in_tmp / "o"), "-q",
+            "--set", 'task.inputs=["x", "y", "z", "not"]', "--set", "task.goals={}", *SMALL]
+    assert main(argv) == 2
+    one_line_error(capsys)
+    assert_nothing_written(in_tmp)
+
+
+@pytest.mark.parametrize("kind", [
+    "run-directory",
+    "run-directory.toml",
+    "run-binary.toml",
+    "show-directory",
+    "show-binary.json",
+])
+def test_unreadable_sources_exit_2(kind, in_tmp, capsys):
+    command, _, name = kind.partition("-")
+    target = in_tmp / name
+    if name.startswith("directory"):
+        target.mkdir()
+    else:
+        target.write_bytes(b"\xff\xfe\x00 not text")
+    argv = [command, str(target)] + (["--out", str(in_tmp / "o"), "-q"] if command == "run" else [])
+    assert main(argv) == 2
+    one_line_error(capsys)
+    assert not (in_tmp / "o").exists()
+
+
+# --- real process ------------------------------------------------------------------------------------
+
+def test_subprocess_exit_codes(in_tmp):
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    ok = subprocess.run([sys.executable, "-m", "evomod.cli", "run", "--generations", "5",
+                         "--out", str(in_tmp / "r"), "-q", *SMALL],
+                        capture_output=True, text=True, env=env, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert pq.read_table(in_tmp / "r" / "records.parquet").num_rows == 5
+    bad = subprocess.run([sys.executable, "-m", "evomod.cli", "run", "--bogus"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1 and "--bogus" in bad.stderr
+    bad = subprocess.run([sys.executable, "-m", "evomod.cli", "run", "--set", "selection.pm=2",
+                          "--out", str(in_tmp / "x")], capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert not (in_tmp / "x").exists()
