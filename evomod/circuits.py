@@ -312,31 +312,23 @@ def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
             continue
         todo[i] = False
         genome = genomes[i]
+        count, cyclic = -1, False
         if n_gates <= 64:
             bits, count = _index_ordered_bits(genome, n_inputs, n_gates, n_outputs)
-            if count >= 0:
+            if count >= 0:  # index order is a topological order: list it
+                pos = 0
                 for g in range(n_gates):
                     if (bits >> np.uint64(g)) & np.uint64(1):
-                        a = genome[2 * g]
-                        b = genome[2 * g + 1]
-                        for w in range(n_words):
-                            buf[n_inputs + g, w] = ~(buf[a, w] & buf[b, w]) & mask[w]
-                for w in range(n_words):
-                    settled[i, w] = mask[w]
-                n_effective[i] = count
-                effective[i] = bits
-                for k in range(n_outputs):
-                    a = genome[base + k]
-                    for w in range(n_words):
-                        out_tables[i, k, w] = buf[a, w]
-                continue
-        # some effective gate reads a later one: search the order (and cycles)
-        count, cyclic = _effective_order(genome, n_inputs, n_gates, n_outputs, scratch, stack, order)
+                        order[pos] = g
+                        pos += 1
+        if count < 0:
+            # some effective gate reads a later one: search the order (and cycles)
+            count, cyclic = _effective_order(genome, n_inputs, n_gates, n_outputs, scratch, stack, order)
+            bits = ~np.uint64(0) if n_gates > 64 else np.uint64(0)
+            if n_gates <= 64:
+                for idx in range(count):
+                    bits |= np.uint64(1) << np.uint64(order[idx])
         n_effective[i] = count
-        bits = ~np.uint64(0) if n_gates > 64 else np.uint64(0)
-        if n_gates <= 64:
-            for idx in range(count):
-                bits |= np.uint64(1) << np.uint64(order[idx])
         effective[i] = bits
         if not cyclic:
             for idx in range(count):
