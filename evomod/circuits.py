@@ -229,36 +229,45 @@ def _effective_order(genome, n_inputs, n_gates, n_outputs, state, stack, order):
 
 
 @njit(cache=True, inline="always")
-def _iterate_cyclic(genome, n_inputs, count, order, settle_steps, mask, ring, settled):
+def _iterate_cyclic(genome, n_inputs, count, order, settle_steps, mask, ring, wires, settled):
     """Synchronous update of the effective gates from all-zero, T steps.
 
-    ``ring`` holds the states of steps s-1, s and s+1 in rotation. Once every
-    row is at a fixed point or in a 2-cycle, later states only alternate, so
-    the loop stops and picks step T's state by parity: the result is the
-    T-step rule exactly, at a fraction of its cost for oscillating circuits.
-    Writes the settled rows into ``settled`` (W,) and returns the index in
-    ``ring`` of step T's state.
+    ``ring`` (3, W, N+G) holds the states of steps s-1, s and s+1 in
+    rotation, word-major so that one word of one state is a contiguous row.
+    Once every row is at a fixed point or in a 2-cycle, later states only
+    alternate, so the loop stops and picks step T's state by parity: the
+    result is the T-step rule exactly (evolved cyclic circuits get there by
+    step 6 to 9). ``wires`` (3, G) is scratch for the gates' source and
+    destination addresses. Writes the settled rows into ``settled`` (W,) and
+    returns the index in ``ring`` of step T's state.
     """
     n_words = mask.shape[0]
     for idx in range(count):
-        ring[0, n_inputs + order[idx]] = 0
+        g = order[idx]
+        wires[0, idx] = genome[2 * g]
+        wires[1, idx] = genome[2 * g + 1]
+        wires[2, idx] = n_inputs + g
+        for w in range(n_words):
+            ring[0, w, n_inputs + g] = 0
     cur, prev, nxt = 0, 1, 2  # ring[prev] is not a state until step 2
     final, before = 0, 1
     for step in range(1, settle_steps + 1):
         # compute step ``step`` into ring[nxt], comparing it with the two before
         done = True
         for w in range(n_words):
-            fixed = mask[w]
-            period2 = mask[w] if step >= 2 else np.uint64(0)
+            src = ring[cur, w]
+            old = ring[prev, w]
+            dst = ring[nxt, w]
+            m = mask[w]
+            fixed = m
+            period2 = m if step >= 2 else np.uint64(0)
             for idx in range(count):
-                g = n_inputs + order[idx]
-                a = genome[2 * order[idx]]
-                b = genome[2 * order[idx] + 1]
-                v = ~(ring[cur, a, w] & ring[cur, b, w]) & mask[w]
-                fixed &= ~(v ^ ring[cur, g, w])
-                period2 &= ~(v ^ ring[prev, g, w])
-                ring[nxt, g, w] = v
-            if (fixed | period2) != mask[w]:
+                g = wires[2, idx]
+                v = ~(src[wires[0, idx]] & src[wires[1, idx]]) & m
+                fixed &= ~(v ^ src[g])
+                period2 &= ~(v ^ old[g])
+                dst[g] = v
+            if (fixed | period2) != m:
                 done = False
         nxt, prev, cur = prev, cur, nxt
         final, before = cur, prev
@@ -269,8 +278,8 @@ def _iterate_cyclic(genome, n_inputs, count, order, settle_steps, mask, ring, se
     for w in range(n_words):
         diff = np.uint64(0)
         for idx in range(count):
-            r = n_inputs + order[idx]
-            diff |= ring[final, r, w] ^ ring[before, r, w]
+            g = wires[2, idx]
+            diff |= ring[final, w, g] ^ ring[before, w, g]
         settled[w] = mask[w] & ~diff
     return final
 
@@ -300,9 +309,10 @@ def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
     """
     n_words = inputs.shape[1]
     buf = input_buffer(n_inputs, n_gates, inputs)
-    ring = np.empty((3, n_inputs + n_gates, n_words), dtype=np.uint64)
+    ring = np.empty((3, n_words, n_inputs + n_gates), dtype=np.uint64)
     for j in range(3):
-        ring[j] = buf
+        ring[j] = buf.T
+    wires = np.empty((3, n_gates), dtype=np.int64)
     scratch = np.empty(n_gates, dtype=np.int8)
     stack = np.empty(n_gates, dtype=np.int64)
     order = np.empty(n_gates, dtype=np.int64)
@@ -339,14 +349,18 @@ def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
                     buf[n_inputs + g, w] = ~(buf[a, w] & buf[b, w]) & mask[w]
             for w in range(n_words):
                 settled[i, w] = mask[w]
-            cur = buf
         else:
-            last = _iterate_cyclic(genome, n_inputs, count, order, settle_steps, mask, ring, settled[i])
-            cur = ring[last]
+            last = _iterate_cyclic(genome, n_inputs, count, order, settle_steps, mask, ring, wires,
+                                   settled[i])
+            for k in range(n_outputs):
+                a = genome[base + k]
+                for w in range(n_words):
+                    out_tables[i, k, w] = ring[last, w, a]
+            continue
         for k in range(n_outputs):
             a = genome[base + k]
             for w in range(n_words):
-                out_tables[i, k, w] = cur[a, w]
+                out_tables[i, k, w] = buf[a, w]
 
 
 @njit(cache=True, inline="always")
