@@ -37,6 +37,10 @@ class TaskParams(Section):
             "named goals: an expression over the inputs (one per output as a list); "
             "operators ~ & ^ | == != ?: and NAND(a,b)-style calls"))
 
+    def goal_expressions(self) -> dict[str, list[str]]:
+        """Each named goal as its list of per-output expressions."""
+        return {k: [v] if isinstance(v, str) else list(v) for k, v in self.goals.items()}
+
 
 class FitnessParams(Section):
     gate_penalty: float = Field(0.2, ge=0.0, description=(
@@ -114,8 +118,7 @@ def _check_consistency(config: Config) -> Config:
         _goals.check_inputs(task.inputs)
     except _goals.GoalError as exc:
         raise ConfigError(f"task.inputs: {exc}", "task.inputs") from None
-    for name, expr in task.goals.items():
-        exprs = [expr] if isinstance(expr, str) else expr
+    for name, exprs in task.goal_expressions().items():
         key = f"task.goals.{name}"
         if len(exprs) != rep.outputs:
             raise ConfigError(f"{key}: gives {len(exprs)} expression(s) but representation.outputs = "

@@ -190,15 +190,12 @@ class RunResult:
 def goal_tables(config: Config) -> dict[str, np.ndarray]:
     """Each named goal of the task as ``uint64 (K, W)``."""
     names = config.task.inputs
-    out = {}
-    for name, expr in config.task.goals.items():
-        exprs = [expr] if isinstance(expr, str) else expr
-        out[name] = np.stack([_goals.parse(e, names) for e in exprs])
-    return out
+    return {name: np.stack([_goals.parse(e, names) for e in exprs])
+            for name, exprs in config.task.goal_expressions().items()}
 
 
 def _goal_expressions(config: Config, schedule) -> dict[str, list[str]]:
-    named = {k: ([v] if isinstance(v, str) else list(v)) for k, v in config.task.goals.items()}
+    named = config.task.goal_expressions()
     return {name: named.get(name, [name]) for name in schedule.names}
 
 
