@@ -408,6 +408,38 @@ def evaluate_one(genome: np.ndarray, spec: CircuitSpec, inputs: np.ndarray, mask
     return out[0], settled[0], int(n_eff[0])
 
 
+def to_graph(genome: np.ndarray, spec: CircuitSpec, inputs=None, directed: bool = False):
+    """The circuit as a network for modularity: ``(A, names)``.
+
+    Nodes are the N inputs, the effective gates (sources first) and the K
+    outputs; each wire is an edge from the address read to the reader,
+    ``A[i, j] = 1`` for i -> j (symmetrised when not ``directed``). A gate
+    reading the same source twice gives one edge, and a gate reading itself
+    gives none: Q is defined on simple graphs here, as the degree-preserving
+    null model (no self-loops, no multi-edges) requires.
+    """
+    genome = np.asarray(genome)
+    gates = effective_gates(genome, spec)
+    n, k = spec.n_inputs, spec.n_outputs
+    node_of = {a: a for a in range(n)}
+    node_of.update({n + g: n + pos for pos, g in enumerate(gates)})
+    size = n + len(gates) + k
+    A = np.zeros((size, size))
+    for g in gates:
+        for side in range(2):
+            src = node_of[int(genome[2 * g + side])]
+            dst = node_of[n + g]
+            if src != dst:
+                A[src, dst] = 1.0
+    for out in range(k):
+        A[node_of[int(genome[2 * spec.n_gates + out])], n + len(gates) + out] = 1.0
+    if not directed:
+        A = np.maximum(A, A.T)
+    names = [spec.address_name(a, inputs) for a in range(n)] + [f"g{g}" for g in gates] + \
+            [f"out{o}" for o in range(k)]
+    return A, names
+
+
 def describe(genome: np.ndarray, spec: CircuitSpec, inputs) -> list[str]:
     """One line per effective gate and output, e.g. ``g3 = NAND(x, g1)``."""
     lines = []
