@@ -1,0 +1,27 @@
+"""Modularity of networks: Q of a partition, maximal Q, and normalised Q_m.
+
+Public API::
+
+    q(A, labels, directed=False)                  # Q of a partition
+    max_q(A, directed=False, method="spectral")   # (Q, labels)
+    qm(A, directed=False, n_random=1000, seed=0)  # QmResult(q, q_rand, q_max, qm, labels, ...)
+
+Parts: ``score`` (Q, validation), ``search`` (spectral division + refinement,
+the default), ``louvain``, ``exhaustive``, ``swaps`` (degree-preserving swap
+chain), ``nullmodel`` (Q_rand and Q_max estimators), ``cache`` (Q_rand and
+Q_max per degree sequence) and ``normalised`` (Q_m).
+"""
+
+from .cache import DegreeCache
+from .exhaustive import EXHAUSTIVE_MAX_N, exhaustive_kernel
+from .louvain import louvain_kernel
+from .normalised import QM_RESTARTS, QmResult, q_max, q_rand, qm
+from .nullmodel import canonical_realisation, degree_key
+from .score import check_adjacency, q, q_kernel
+from .search import DEFAULT_RESTARTS, METHODS, max_q, max_q_kernel
+from .swaps import randomise
+
+__all__ = ["DEFAULT_RESTARTS", "EXHAUSTIVE_MAX_N", "METHODS", "QM_RESTARTS", "DegreeCache",
+           "QmResult", "canonical_realisation", "check_adjacency", "degree_key",
+           "exhaustive_kernel", "louvain_kernel", "max_q", "max_q_kernel", "q", "q_kernel",
+           "q_max", "q_rand", "qm", "randomise"]

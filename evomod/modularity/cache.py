@@ -1,0 +1,127 @@
+"""Q_rand and Q_max per degree sequence, in memory and on disk."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+
+def _json_float(x):
+    return None if math.isnan(x) else x  # null, not the non-standard NaN token
+
+
+def _from_json(x):
+    return float("nan") if x is None else float(x)
+
+
+class DegreeCache:
+    """Q_rand and Q_max per degree sequence, in memory and optionally on disk.
+
+    Keys come from :func:`degree_key`: sorted degrees (undirected) or sorted
+    ``(in, out)`` pairs (directed), the directed flag, ``n_random`` and
+    ``NULL_VERSION``. Values are ``(q_rand, q_max)``. The seed is not part of
+    the key: an entry is the estimate for its degree sequence, whichever run
+    made it.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        JSON file. Loaded on creation (an unreadable file is ignored with a
+        warning and rewritten on the next save); saved after every new or
+        raised entry, atomically (temporary file in the same folder, then
+        ``os.replace``), merged with what the file holds by then (the
+        higher Q_max wins), so processes sharing a file lose no finished
+        entries except in a write race.
+    """
+
+    FORMAT = "evomod-qm-cache"
+
+    def __init__(self, path=None):
+        self.path = None if path is None else Path(path)
+        self._data = {}
+        self.hits = 0
+        self.misses = 0
+        if self.path is not None and self.path.exists():
+            self._data.update(self._read(self.path, warn=True))
+
+    def __len__(self):
+        return len(self._data)
+
+    def __contains__(self, key):
+        return key in self._data
+
+    @property
+    def hit_rate(self) -> float:
+        """Hits / look-ups (0.0 before the first look-up)."""
+        total = self.hits + self.misses
+        return self.hits / total if total else 0.0
+
+    def get(self, key):
+        """``(q_rand, q_max)`` or None; counts a hit or a miss."""
+        value = self._data.get(key)
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return value
+
+    def put(self, key, q_rand, q_max):
+        """Store an entry (saving when a path is set)."""
+        self._data[key] = (float(q_rand), float(q_max))
+        if self.path is not None:
+            self.save()
+
+    def save(self):
+        """Write the cache to ``path`` atomically, merged with the file's entries."""
+        if self.path is None:
+            raise ValueError("this DegreeCache has no path")
+        data = self._read(self.path, warn=False) if self.path.exists() else {}
+        for key, (qr, qx) in self._data.items():
+            other = data.get(key)
+            if other is not None and other[1] > qx:  # another process found a higher Q_max
+                qx = other[1]
+                self._data[key] = (qr, qx)
+            data[key] = (qr, qx)
+        entries = [{"directed": k[0], "n_random": k[1], "version": k[2],
+                    "degrees": [list(d) if isinstance(d, tuple) else d for d in k[3]],
+                    "q_rand": _json_float(v[0]), "q_max": _json_float(v[1])}
+                   for k, v in data.items()]
+        text = json.dumps({"format": self.FORMAT, "entries": entries})
+        folder = self.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)  # readers see the old file or the new one, never half
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    @classmethod
+    def _read(cls, path, warn):
+        try:
+            raw = json.loads(Path(path).read_text())
+            if raw.get("format") != cls.FORMAT:
+                raise ValueError("not an evomod Q_m cache")
+            data = {}
+            for e in raw["entries"]:
+                degs = tuple(tuple(int(x) for x in d) if isinstance(d, list) else int(d)
+                             for d in e["degrees"])
+                key = (bool(e["directed"]), int(e["n_random"]), str(e["version"]), degs)
+                data[key] = (_from_json(e["q_rand"]), _from_json(e["q_max"]))
+            return data
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            if warn:
+                warnings.warn(f"ignoring unreadable Q_m cache {path}: {exc}", RuntimeWarning,
+                              stacklevel=3)
+            return {}
+
+
