@@ -1,4 +1,4 @@
-"""``evomod`` command line: run, presets, show.
+"""``evomod`` command line: run, presets, show, modularity.
 
 Bad input (config key, genome file, flag) prints one line on stderr and
 exits with code 2 before anything is written.
@@ -42,6 +42,10 @@ def summary_text(result, out: Path | None) -> str:
         parts.append(f"{len(solved)} of the {len(result.first_solved)} goals met were solved at least once.")
     parts.append(f"Final best on {result.final_goal}: fitness {result.best_fitness:.3f} "
                  f"(performance {result.best_performance:.3f}, {result.best_n_effective} effective gates).")
+    mod = result.modularity
+    if mod:
+        qm = "not computed" if mod["qm"] is None else f"{mod['qm']:.3f}"
+        parts.append(f"Its modularity: Q {mod['q']:.3f}, Q_m {qm} ({len(mod['modules'])} modules).")
     if out is not None:
         parts.append(f"Records: {out / 'records.parquet'} (plotted in {out / 'fitness.png'}); best circuit: "
                      f"{out / 'best.json'} (see it with `evomod show {out / 'best.json'}`).")
@@ -124,6 +128,38 @@ def cmd_show(args) -> int:
     return 0
 
 
+def cmd_modularity(args) -> int:
+    import json
+
+    from . import modularity as _mod
+    from .circuits import to_graph
+    from .records import read_genome
+    from .tracking import partition_summary
+
+    data = read_genome(Path(args.genome))
+    directed = data["modularity"]["directed"] if args.directed is None else args.directed
+    n_random = data["modularity"]["n_random"] if args.n_random is None else args.n_random
+    if n_random < 1:
+        raise ConfigError(f"--n-random {n_random}: must be >= 1", "--n-random")
+    A, names = to_graph(data["genome"], data["spec"], data["inputs"], directed)
+    out = partition_summary(_mod.qm(A, directed, n_random, args.seed), names)
+    out["directed"] = directed
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    kind = "Leicht-Newman, directed" if directed else "Newman-Girvan, undirected"
+    print(f"Q   = {out['q']:.4f}  (maximal over partitions; {kind}; {len(names)} nodes)")
+    if out["qm"] is None:
+        print(f"Q_m = undefined: {out['reason']}")
+    else:
+        print(f"Q_m = {out['qm']:.4f}  (Q_rand {out['q_rand']:.4f}, Q_max {out['q_max']:.4f}, "
+              f"{n_random} random networks with the same degrees)")
+    print("modules:")
+    for k, members in enumerate(out["modules"]):
+        print(f"  {k}: {' '.join(members)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="evomod", description="Fast evolutionary simulations of how modularity evolves.")
     p.add_argument("--version", action="version", version=f"evomod {__version__}")
@@ -143,6 +179,18 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("show", help="print a saved genome's gates and truth table")
     s.add_argument("genome", help="a best.json written by `evomod run`")
     s.set_defaults(func=cmd_show)
+    m = sub.add_parser("modularity", help="Q, Q_m and the modules of a saved genome")
+    m.add_argument("genome", help="a best.json written by `evomod run`")
+    m.add_argument("--json", action="store_true",
+                   help="one JSON object (keys q, qm, q_rand, q_max, labels, nodes, modules, ...)")
+    g = m.add_mutually_exclusive_group()
+    g.add_argument("--directed", dest="directed", action="store_true", default=None,
+                   help="Leicht-Newman Q on the directed graph (default: as the run was configured)")
+    g.add_argument("--undirected", dest="directed", action="store_false",
+                   help="Newman-Girvan Q on the undirected graph")
+    m.add_argument("--n-random", type=int, help="random networks for Q_rand (default: as the run)")
+    m.add_argument("--seed", type=int, default=0, help="seed of the search for Q (default 0)")
+    m.set_defaults(func=cmd_modularity)
     return p
 
 

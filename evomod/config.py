@@ -49,6 +49,20 @@ class FitnessParams(Section):
     free_gates: int = Field(11, ge=0, description="effective gates allowed before the penalty applies")
 
 
+class ModularityParams(Section):
+    every: int = Field(1, ge=0, description=(
+        "log q and qm of the best individual every k-th generation (0: off; "
+        "the final best's partition is always in summary.json)"))
+    directed: bool = Field(False, description=(
+        "Leicht-Newman Q on the directed wiring graph (Clune 2013) instead of "
+        "Newman-Girvan Q on the undirected one (Kashtan & Alon 2005)"))
+    n_random: int = Field(1000, ge=1, le=1_000_000, description=(
+        "degree-preserving random networks per degree sequence for Q_rand (Kashtan & Alon 1000)"))
+    cache: str = Field("", description=(
+        "JSON file keeping Q_rand and Q_max per degree sequence across runs "
+        "(empty: in memory for this run only)"))
+
+
 class Config(Section):
     description: str = Field("", description="one line saying what this experiment is")
     generations: int = Field(10_000, ge=1, le=1_000_000_000, description="generation cap")
@@ -61,6 +75,7 @@ class Config(Section):
     fitness: FitnessParams = FitnessParams()
     selection: SerializeAsAny[Section]
     schedule: SerializeAsAny[Section]
+    modularity: ModularityParams = ModularityParams()
 
 
 # --- validation ---------------------------------------------------------------
@@ -265,7 +280,7 @@ def to_toml(config: Config, title: str = "") -> str:
 
     data = to_dict(config)
     emit(config, data)
-    for section in ("task", "representation", "fitness", "selection", "schedule"):
+    for section in ("task", "representation", "fitness", "selection", "schedule", "modularity"):
         model, table = getattr(config, section), data[section]
         scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
         lines.append(f"\n[{section}]")

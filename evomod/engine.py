@@ -3,8 +3,8 @@
 The loop is plain Python calling numba kernels over the whole population;
 per-generation statistics go into preallocated arrays (``Records``), never
 into Python objects. Randomness: one ``SeedSequence(config.seed)`` per run,
-spawned into independent streams for the initial population, evolution and
-the schedule.
+spawned into independent streams for the initial population, evolution,
+the schedule and the modularity measurements.
 """
 
 from __future__ import annotations
@@ -17,13 +17,16 @@ from numba import njit
 
 from . import circuits as _circ
 from . import goals as _goals
+from . import modularity as _mod
 from . import rng as _rng
 from .circuits import REPRESENTATIONS
 from .config import Config
 from .schedules import SCHEDULES
 from .selection import SELECTION
+from .tracking import ModularityTracker, partition_summary
 
-RECORD_COLUMNS = ("generation", "goal", "best_fitness", "mean_fitness", "best_performance", "n_effective")
+RECORD_COLUMNS = ("generation", "goal", "best_fitness", "mean_fitness", "best_performance", "n_effective",
+                  "q", "qm")
 
 
 @dataclass
@@ -139,12 +142,14 @@ class Records:
     mean_fitness: np.ndarray
     best_performance: np.ndarray
     n_effective: np.ndarray
+    q: np.ndarray  # NaN on generations where modularity was not measured
+    qm: np.ndarray
     length: int = 0
 
     @classmethod
     def allocate(cls, n: int) -> "Records":
         return cls(np.arange(n, dtype=np.int64), np.zeros(n, np.int32), np.zeros(n), np.zeros(n),
-                   np.zeros(n), np.zeros(n, np.int64))
+                   np.zeros(n), np.zeros(n, np.int64), np.full(n, np.nan), np.full(n, np.nan))
 
     @property
     def capacity(self) -> int:
@@ -155,7 +160,7 @@ class Records:
         n = self.capacity
         for name in RECORD_COLUMNS:
             old = getattr(self, name)
-            new = np.zeros(2 * n, old.dtype)
+            new = np.full(2 * n, np.nan) if old.dtype.kind == "f" else np.zeros(2 * n, old.dtype)
             new[:n] = old
             setattr(self, name, new)
         self.generation[n:] = np.arange(n, 2 * n)
@@ -181,6 +186,7 @@ class RunResult:
     status: str  # finished | solved | interrupted
     wall_seconds: float
     inputs: list[str] = field(default_factory=list)
+    modularity: dict = field(default_factory=dict)  # the final best: q, qm, partition, null-model cost
 
     @property
     def generations_run(self) -> int:
@@ -208,7 +214,7 @@ def run(config: Config, progress: bool = False) -> RunResult:
     started = time.perf_counter()
     n_inputs = len(config.task.inputs)
     spec = REPRESENTATIONS.get(config.representation.name).fn(config.representation, n_inputs)
-    init_seq, evolve_seq, schedule_seq = np.random.SeedSequence(config.seed).spawn(3)
+    init_seq, evolve_seq, schedule_seq, modularity_seq = np.random.SeedSequence(config.seed).spawn(4)
     schedule = SCHEDULES.get(config.schedule.name).fn(
         config.schedule, goal_tables(config), config.task.inputs, schedule_seq)
     select = SELECTION.get(config.selection.name).fn
@@ -228,6 +234,10 @@ def run(config: Config, progress: bool = False) -> RunResult:
     first_solved: dict[str, int | None] = {}
     unsolved = set(schedule.names) if schedule.finite else None
     status, best, goal_idx = "finished", 0, 0
+    every = config.modularity.every
+    tracker = ModularityTracker(config.modularity, _graph_function(spec, config.modularity.directed),
+                                modularity_seq)
+    measured = None
     bar = _progress_bar(config.generations, progress)
     try:
         for t in range(config.generations):
@@ -240,6 +250,9 @@ def run(config: Config, progress: bool = False) -> RunResult:
                                   n_pairs, penalty, free_gates, fitness, performance, t,
                                   rec.best_fitness, rec.mean_fitness, rec.best_performance, rec.n_effective)
             rec.goal[t] = goal_idx
+            if every and t % every == 0:
+                measured = tracker.measure(pop.genomes[best])
+                rec.q[t], rec.qm[t] = measured.q, measured.qm
             rec.length = t + 1
             name = schedule.names[goal_idx]
             if perfect and first_solved.get(name) is None:
@@ -250,7 +263,8 @@ def run(config: Config, progress: bool = False) -> RunResult:
                 first_solved[name] = None
             if bar is not None and (t & 255) == 0:
                 bar.update(t - bar.n)
-                bar.set_postfix(goal=name, best=f"{fitness[best]:.3f}", refresh=False)
+                bar.set_postfix(goal=name, best=f"{fitness[best]:.3f}",
+                                qm="-" if measured is None else f"{measured.qm:.2f}", refresh=False)
             if config.stop_on_solve and perfect and (unsolved is None or not unsolved):
                 status = "solved"
                 break
@@ -271,13 +285,34 @@ def run(config: Config, progress: bool = False) -> RunResult:
             bar.update(rec.length - bar.n)
             bar.close()
     final = rec.length - 1
+    best_genome = pop.genomes[best].copy()
     return RunResult(
         config=config, records=rec, goal_names=schedule.names,
         goal_expressions=_goal_expressions(config, schedule), first_solved=first_solved,
-        best_genome=pop.genomes[best].copy(), best_fitness=float(rec.best_fitness[final]),
+        best_genome=best_genome, best_fitness=float(rec.best_fitness[final]),
         best_performance=float(rec.best_performance[final]),
         best_n_effective=int(rec.n_effective[final]), final_goal=schedule.names[rec.goal[final]],
-        status=status, wall_seconds=time.perf_counter() - started, inputs=list(config.task.inputs))
+        status=status, wall_seconds=time.perf_counter() - started, inputs=list(config.task.inputs),
+        modularity=_final_modularity(tracker, best_genome, spec, config))
+
+
+def _graph_function(spec, directed):
+    return lambda genome: _circ.to_graph(genome, spec, directed=directed)[0]
+
+
+def _final_modularity(tracker: ModularityTracker, genome, spec, config: Config) -> dict:
+    """Partition of the final best; Q_m too unless modularity is off (every = 0)."""
+    _A, names = _circ.to_graph(genome, spec, config.task.inputs, config.modularity.directed)
+    if config.modularity.every:
+        out = partition_summary(tracker.measure(genome), names)
+        out.update(tracker.stats())
+    else:
+        q, labels = _mod.max_q(_A, config.modularity.directed)
+        nan = float("nan")
+        out = partition_summary(_mod.QmResult(q, nan, nan, nan, labels, config.modularity.n_random,
+                                              False, "not computed: modularity.every = 0"), names)
+    out["directed"] = config.modularity.directed
+    return out
 
 
 def _progress_bar(total: int, enabled: bool):

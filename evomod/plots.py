@@ -9,12 +9,15 @@ import numpy as np
 
 def plot_fitness(columns: dict, goal_names: list[str], path: Path, title: str = "") -> Path:
     """Best and mean fitness, and best performance, per generation; goal
-    switches shaded when there are few enough to see. Writes a PNG."""
+    switches shaded when there are few enough to see; below, Q and Q_m of
+    the best when the run measured them. Writes a PNG."""
     from matplotlib.figure import Figure  # no pyplot: leaves the user's backend alone
 
     gen = columns["generation"]
-    fig = Figure(figsize=(8, 3.6), layout="constrained")
-    ax = fig.add_subplot()
+    q = np.asarray(columns.get("q", np.full(len(gen), np.nan)), dtype=float)
+    has_q = bool(np.isfinite(q).any())
+    fig = Figure(figsize=(8, 5.4 if has_q else 3.6), layout="constrained")
+    ax = fig.add_subplot(2, 1, 1) if has_q else fig.add_subplot()
     ax.plot(gen, columns["best_performance"], lw=1, color="tab:green", label="best performance")
     ax.plot(gen, columns["best_fitness"], lw=1, color="tab:blue", label="best fitness")
     ax.plot(gen, columns["mean_fitness"], lw=0.8, color="tab:gray", label="mean fitness")
@@ -31,5 +34,19 @@ def plot_fitness(columns: dict, goal_names: list[str], path: Path, title: str = 
     shown = ", ".join(goal_names[:4]) + (" ..." if len(goal_names) > 4 else "")
     ax.set_title(title or f"goals: {shown}", fontsize=10)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
+    if has_q:
+        _plot_modularity(fig.add_subplot(2, 1, 2, sharex=ax), gen, q, columns["qm"])
     fig.savefig(path, dpi=120)
     return Path(path)
+
+
+def _plot_modularity(ax, gen, q, qm) -> None:
+    done = np.isfinite(q)  # generations where it was measured (every k-th)
+    ax.plot(gen[done], q[done], lw=0.8, color="tab:purple", label="Q of the best")
+    qm = np.asarray(qm, dtype=float)
+    ok = np.isfinite(qm)
+    ax.plot(gen[ok], qm[ok], lw=0.8, color="tab:red", label="Q_m of the best")
+    ax.axhline(0, color="black", lw=0.5)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("modularity")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)

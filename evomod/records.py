@@ -69,6 +69,7 @@ def summary_dict(result: RunResult, source: str = "") -> dict:
         "first_solved": result.first_solved,
         "final": {"goal": result.final_goal, "best_fitness": result.best_fitness,
                   "best_performance": result.best_performance, "n_effective": result.best_n_effective},
+        "modularity": result.modularity,
         "versions": versions(),
         "config": to_dict(result.config),
     }
@@ -86,6 +87,8 @@ def genome_dict(result: RunResult) -> dict:
         "n_effective": result.best_n_effective,
         "gate_penalty": result.config.fitness.gate_penalty,
         "free_gates": result.config.fitness.free_gates,
+        "modularity": {"directed": result.config.modularity.directed,
+                       "n_random": result.config.modularity.n_random},
     }
 
 
@@ -157,6 +160,12 @@ def read_genome(path: Path) -> dict:
         raise ConfigError(f"{path}: 'goal' must be an object with a 'name' and a list of 'expressions'",
                           "goal")
     data["goal"] = goal
+    mod = data.get("modularity", {})  # absent in files older than Q_m logging
+    if not (isinstance(mod, dict) and isinstance(mod.get("directed", False), bool)
+            and type(mod.get("n_random", 1000)) is int and mod.get("n_random", 1000) >= 1):
+        raise ConfigError(f"{path}: 'modularity' must be an object with 'directed' (true/false) and "
+                          "'n_random' (an integer >= 1)", "modularity")
+    data["modularity"] = {"directed": mod.get("directed", False), "n_random": mod.get("n_random", 1000)}
     data["spec"] = spec
     data["genome"] = np.asarray(genome, dtype=np.int16)
     return data

@@ -18,10 +18,10 @@ from .louvain import louvain_kernel
 from .normalised import QM_RESTARTS, QmResult, q_max, q_rand, qm
 from .nullmodel import canonical_realisation, degree_key
 from .score import check_adjacency, q, q_kernel
-from .search import DEFAULT_RESTARTS, METHODS, max_q, max_q_kernel
+from .search import DEFAULT_RESTARTS, METHODS, max_q, max_q_kernel, quick_max_q_kernel
 from .swaps import randomise
 
 __all__ = ["DEFAULT_RESTARTS", "EXHAUSTIVE_MAX_N", "METHODS", "QM_RESTARTS", "DegreeCache",
            "QmResult", "canonical_realisation", "check_adjacency", "degree_key",
-           "exhaustive_kernel", "louvain_kernel", "max_q", "max_q_kernel", "q", "q_kernel",
+           "exhaustive_kernel", "louvain_kernel", "max_q", "max_q_kernel", "q", "q_kernel", "quick_max_q_kernel",
            "q_max", "q_rand", "qm", "randomise"]

@@ -23,19 +23,18 @@ class DegreeCache:
 
     Keys come from :func:`degree_key`: sorted degrees (undirected) or sorted
     ``(in, out)`` pairs (directed), the directed flag, ``n_random`` and
-    ``NULL_VERSION``. Values are ``(q_rand, q_max)``. The seed is not part of
-    the key: an entry is the estimate for its degree sequence, whichever run
-    made it.
+    ``NULL_VERSION``. Values are ``(q_rand, q_max)``, seeded by the key
+    (``normalised.null_seed``): whichever run makes an entry, it is the same.
 
     Parameters
     ----------
     path : str or Path, optional
         JSON file. Loaded on creation (an unreadable file is ignored with a
-        warning and rewritten on the next save); saved after every new or
-        raised entry, atomically (temporary file in the same folder, then
-        ``os.replace``), merged with what the file holds by then (the
-        higher Q_max wins), so processes sharing a file lose no finished
-        entries except in a write race.
+        warning and rewritten on the next save); saved after every new
+        entry, atomically (temporary file in the same folder, then
+        ``os.replace``), merged with what the file holds by then, so
+        processes sharing a file keep each other's entries (an entry lost
+        in a write race is recomputed, identically, when next needed).
     """
 
     FORMAT = "evomod-qm-cache"
@@ -80,12 +79,8 @@ class DegreeCache:
         if self.path is None:
             raise ValueError("this DegreeCache has no path")
         data = self._read(self.path, warn=False) if self.path.exists() else {}
-        for key, (qr, qx) in self._data.items():
-            other = data.get(key)
-            if other is not None and other[1] > qx:  # another process found a higher Q_max
-                qx = other[1]
-                self._data[key] = (qr, qx)
-            data[key] = (qr, qx)
+        data.update(self._data)
+        self._data.update(data)
         entries = [{"directed": k[0], "n_random": k[1], "version": k[2],
                     "degrees": [list(d) if isinstance(d, tuple) else d for d in k[3]],
                     "q_rand": _json_float(v[0]), "q_max": _json_float(v[1])}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import math
 
 import numpy as np
@@ -12,13 +13,13 @@ from .. import rng as _rng
 from .nullmodel import (ANNEAL_RUNS, ANNEAL_STEPS_PER_ITEM, ANNEAL_T_END, ANNEAL_T_START,
                         _q_max_kernel, _q_rand_kernel, canonical_realisation, degree_key)
 from .score import check_adjacency
-from .search import max_q_kernel
+from .search import max_q_kernel, quick_max_q_kernel
 from .swaps import SWAPS_PER_EDGE, _has_alternative
 
-# Restarts of max_q_kernel for every maximal Q of Q_m (real, random, max).
-# On 16-node, 30-edge graphs its mean shortfall against 100 restarts is
-# ~0.002 with 0 restarts and ~0.0007 with 3, for ~0.11 ms instead of ~0.06
-# ms per graph (1,000 random graphs need one each).
+# Restarts of quick_max_q_kernel for every maximal Q of Q_m (real, random, max).
+# On the null model of 14-16 node circuits its mean shortfall against 100
+# restarts of max_q_kernel is ~0.002 with 0 restarts and ~0.0008 with 3, for
+# ~11 us and ~30 us per graph (1,000 random graphs need one each).
 QM_RESTARTS = 3
 _TIE = 1e-9  # Q_max - Q_rand below this is "no room": Q_m undefined
 
@@ -67,19 +68,28 @@ def _state(seed, stream):
     return _seed_state(int(seed), stream).copy()
 
 
+def null_seed(key) -> int:
+    """Seed of Q_rand and Q_max for a degree key: a hash of the degree
+    sequence (``n_random`` left out), so the null model's estimates depend on
+    the sequence and nothing else."""
+    directed, _n_random, version, degrees = key
+    digest = hashlib.blake2b(repr((directed, version, degrees)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
 def _binary(A, directed):
     arr = check_adjacency(A, directed)
     return (arr > 0).astype(np.float64)
 
 
-def q_rand(A, directed=False, n_random=1000, seed=0, *, n_restarts=QM_RESTARTS) -> float:
+def q_rand(A, directed=False, n_random=1000, seed=None, *, n_restarts=QM_RESTARTS) -> float:
     """Q_rand: mean maximal Q of random graphs with the degrees of ``A``.
 
     ``Q_rand = (1/N) sum_k max_P Q(G_k, P)``, ``G_k`` sampled uniformly
     from the simple graphs with the degree sequence of ``A > 0`` by one swap
     chain (:func:`randomise`) started at :func:`canonical_realisation`,
     ``10 m`` proposals before each sample. ``max_P Q`` is
-    ``modularity.max_q_kernel`` with ``n_restarts``. Kashtan & Alon used
+    ``modularity.search.quick_max_q_kernel`` with ``n_restarts``. Kashtan & Alon used
     N = 1,000.
 
     Parameters
@@ -89,7 +99,8 @@ def q_rand(A, directed=False, n_random=1000, seed=0, *, n_restarts=QM_RESTARTS) 
     directed : bool
     n_random : int
         N, >= 1.
-    seed : int
+    seed : int, optional
+        Default: :func:`null_seed` of the degree sequence, as :func:`qm` uses.
 
     Returns
     -------
@@ -104,11 +115,13 @@ def q_rand(A, directed=False, n_random=1000, seed=0, *, n_restarts=QM_RESTARTS) 
     G = canonical_realisation(W, directed)
     m = int(np.count_nonzero(G) - np.count_nonzero(np.diagonal(G)))
     m = m if directed else m // 2
+    if seed is None:
+        seed = null_seed(degree_key(W, directed, n_random))
     return float(_q_rand_kernel(G, bool(directed), int(n_random), SWAPS_PER_EDGE * m,
                                 int(n_restarts), _state(seed, 1)))
 
 
-def q_max(A, directed=False, seed=0, *, n_steps=None, n_runs=ANNEAL_RUNS,
+def q_max(A, directed=False, seed=None, *, n_steps=None, n_runs=ANNEAL_RUNS,
           t_start=ANNEAL_T_START, t_end=ANNEAL_T_END, n_restarts=QM_RESTARTS) -> float:
     """Q_max: the largest maximal Q of a graph with the degrees of ``A``.
 
@@ -116,8 +129,8 @@ def q_max(A, directed=False, seed=0, *, n_steps=None, n_runs=ANNEAL_RUNS,
     sequence of ``A > 0``, estimated by simulated annealing (Kirkpatrick et
     al. 1983) on pairs (G, P) with swap moves on G and node moves on P, from
     :func:`canonical_realisation`; each run's best graph is re-searched with
-    ``modularity.max_q_kernel``. As ``A`` itself is a realisation, the result
-    is at least ``max_q_kernel(A)``: an annealing that finds less returns
+    ``modularity.search.quick_max_q_kernel``. As ``A`` itself is a realisation, the result
+    is at least ``quick_max_q_kernel(A)``: an annealing that finds less returns
     that (a lower bound, like every estimate of a maximum).
 
     Parameters
@@ -125,7 +138,8 @@ def q_max(A, directed=False, seed=0, *, n_steps=None, n_runs=ANNEAL_RUNS,
     A : array_like (n, n)
         Adjacency matrix (binarised with ``A > 0``).
     directed : bool
-    seed : int
+    seed : int, optional
+        Default: :func:`null_seed` of the degree sequence, as :func:`qm` uses.
     n_steps : int, optional
         Steps per annealing run; default ``ANNEAL_STEPS_PER_ITEM * (n + m)``
         (nodes and edges without isolated nodes).
@@ -135,7 +149,7 @@ def q_max(A, directed=False, seed=0, *, n_steps=None, n_runs=ANNEAL_RUNS,
         Geometric temperature schedule in units of the Q one edge is worth
         (1/m).
     n_restarts : int
-        Restarts of ``max_q_kernel``.
+        Restarts of ``quick_max_q_kernel``.
 
     Returns
     -------
@@ -156,7 +170,9 @@ def q_max(A, directed=False, seed=0, *, n_steps=None, n_runs=ANNEAL_RUNS,
         return 0.0
     if not (t_start > 0 and t_end > 0):
         raise ValueError("temperatures must be positive")
-    q_real, _lab = max_q_kernel(W, bool(directed), int(n_restarts), _state(seed, 0))
+    if seed is None:
+        seed = null_seed(degree_key(W, directed, 0))
+    q_real, _lab = max_q_kernel(W, bool(directed), QM_RESTARTS, _state(seed, 0))
     return max(float(q_real), _q_max_of(W, directed, seed, n_steps, n_runs, t_start, t_end,
                                           n_restarts))
 
@@ -190,19 +206,19 @@ def qm(A, directed=False, n_random=1000, seed=0, cache=None) -> QmResult:
     n_random : int
         Random graphs for Q_rand.
     seed : int
-        Q_real, Q_rand and Q_max use independent streams of it; the result is
-        deterministic in ``seed`` (and the cache's content).
+        Seeds the search for Q_real. Q_rand and Q_max are seeded by the
+        degree sequence itself (:func:`null_seed`) and computed from
+        :func:`canonical_realisation`: they are a function of the sequence,
+        so a cache hit returns exactly what a miss computes, and runs
+        sharing a cache file get the same values in any order.
     cache : DegreeCache, optional
-        Q_rand and Q_max are looked up by degree sequence and stored on a
-        miss. They are computed from :func:`canonical_realisation`, so a hit
-        returns exactly what a miss would have computed with the same seed
-        (unless an earlier network beat Q_max and raised the entry).
+        Q_rand and Q_max are looked up by degree sequence and stored on a miss.
 
     Returns
     -------
     QmResult
         ``q_max`` is raised to ``q`` if the network beats the annealing (it is
-        itself a realisation; the cache entry is raised too). ``qm`` is NaN
+        itself a realisation; the cache entry stays as computed). ``qm`` is NaN
         with ``reason`` "no edges", "degree sequence has one realisation"
         (``q_rand`` and ``q_max`` NaN too: there is no null spread), or
         "every realisation is equally modular (Q_max == Q_rand)".
@@ -223,6 +239,8 @@ def qm(A, directed=False, n_random=1000, seed=0, cache=None) -> QmResult:
     if not W.any():
         return QmResult(0.0, nan, nan, nan, np.zeros(n, dtype=np.int64), n_random, False,
                         "no edges")
+    # the one real network gets the spectral start too: same mean shortfall
+    # as the quick estimator, and its partition is the one users look at
     q_real, labels = max_q_kernel(W, directed, QM_RESTARTS, _state(seed, 0))
     q_real = float(q_real)
     key = degree_key(W, directed, n_random)
@@ -234,8 +252,8 @@ def qm(A, directed=False, n_random=1000, seed=0, cache=None) -> QmResult:
         m = int(np.count_nonzero(G) - np.count_nonzero(np.diagonal(G)))
         m = m if directed else m // 2
         qr = float(_q_rand_kernel(G, directed, n_random, SWAPS_PER_EDGE * m, QM_RESTARTS,
-                                  _state(seed, 1)))
-        qx = _q_max_of(W, directed, seed)
+                                  _state(null_seed(key), 1)))
+        qx = _q_max_of(W, directed, null_seed(key))
     else:
         # The null model is this one graph: no spread to normalise by. NaN
         # marks it in the cache, as Q estimates of relabelled copies of the
@@ -247,10 +265,7 @@ def qm(A, directed=False, n_random=1000, seed=0, cache=None) -> QmResult:
     if math.isnan(qx):
         return QmResult(q_real, nan, nan, nan, labels, n_random, cached,
                         "degree sequence has one realisation")
-    if q_real > qx:
-        qx = q_real
-        if cache is not None:
-            cache.put(key, qr, qx)
+    qx = max(qx, q_real)
     if qx - qr <= _TIE:
         return QmResult(q_real, qr, qx, nan, labels, n_random, cached,
                         "every realisation is equally modular (Q_max == Q_rand)")

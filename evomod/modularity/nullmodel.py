@@ -20,8 +20,8 @@ triangle reversals it reaches all of them (Rao, Jana & Bandyopadhyay 1996;
 Berger & Müller-Hannemann 2010; the tests check it against every degree
 sequence on 4 directed / 5 undirected nodes).
 
-Every maximal Q here comes from ``modularity.max_q_kernel`` with the same
-``QM_RESTARTS``, so Q_real, Q_rand and Q_max share one estimator and its
+Every maximal Q here comes from ``search.quick_max_q_kernel`` with the
+same ``QM_RESTARTS``, so Q_real, Q_rand and Q_max share one estimator and its
 (small) shortfall largely cancels in the ratio.
 
 Weighted input is binarised with the rule ``A > 0`` for everything here,
@@ -47,7 +47,7 @@ import numpy as np
 from numba import njit
 
 from .. import rng as _rng
-from .search import max_q_kernel
+from .search import quick_max_q_kernel
 from .swaps import _apply, _edge_arrays, _fill, _propose, _steps
 
 # Bump when anything that changes Q_rand / Q_max values changes: keys carry it,
@@ -70,7 +70,7 @@ ANNEAL_T_END = 0.06
 
 @njit(cache=True)
 def _q_rand_kernel(A, directed, n_random, n_swaps, n_restarts, state):
-    """Mean of ``max_q_kernel`` over ``n_random`` samples of the swap chain
+    """Mean of ``quick_max_q_kernel`` over ``n_random`` samples of the swap chain
     started at ``A`` (float64 0/1), ``n_swaps`` proposals before each sample.
     One chain: each sample starts where the last one ended, already mixed."""
     n = A.shape[0]
@@ -84,7 +84,7 @@ def _q_rand_kernel(A, directed, n_random, n_swaps, n_restarts, state):
     for _ in range(n_random):
         _steps(src, dst, eid, directed, n_swaps, state, buf)
         _fill(src, dst, diag, directed, W)
-        qv, _lab = max_q_kernel(W, directed, n_restarts, state)
+        qv, _lab = quick_max_q_kernel(W, directed, n_restarts, state)
         total += qv
     return total / n_random
 
@@ -212,14 +212,14 @@ def _anneal_kernel(A, directed, labels0, n_steps, t_start, t_end, state):
 @njit(cache=True)
 def _q_max_kernel(A, directed, n_runs, n_steps, t_start, t_end, n_restarts, state):
     """Best of ``n_runs`` annealing runs from ``A``; each run's best graph
-    is then searched with ``max_q_kernel`` (the estimator of Q_real and
+    is then searched with ``quick_max_q_kernel`` (the estimator of Q_real and
     Q_rand) and the larger of the two values counts: both are Q values of a
     realisation, so both are lower bounds of Q_max."""
-    q0, lab0 = max_q_kernel(A, directed, n_restarts, state)
+    q0, lab0 = quick_max_q_kernel(A, directed, n_restarts, state)
     best = q0
     for _ in range(n_runs):
         qa, G, lab = _anneal_kernel(A, directed, lab0, n_steps, t_start, t_end, state)
-        qs, _l = max_q_kernel(G, directed, n_restarts, state)
+        qs, _l = quick_max_q_kernel(G, directed, n_restarts, state)
         best = max(best, qa, qs)
     return best
 

@@ -8,7 +8,7 @@ from numba import njit
 
 from .. import rng as _rng
 from .exhaustive import EXHAUSTIVE_MAX_N, exhaustive_kernel
-from .louvain import louvain_kernel
+from .louvain import local_moves, louvain_kernel
 from .score import _EPS, _modularity_matrix, _q_of, _renumber, check_adjacency, q_kernel
 
 DEFAULT_RESTARTS = 50
@@ -306,7 +306,7 @@ def _same(a, b):
 
 
 @njit(cache=True)
-def _search(B, labels, n_restarts, state):
+def _search(B, labels, n_restarts, state, divide):
     """Polish ``labels``, then ``n_restarts`` rounds of: kick the best
     partition so far, polish, and when that lands somewhere new, divide its
     communities spectrally and polish again. Returns (Q, best labels)."""
@@ -328,10 +328,10 @@ def _search(B, labels, n_restarts, state):
         work2, kk = _renumber(work2)
         if _same(work2, best):
             continue  # back in the best basin: nothing new to divide
-        # a polished partition may still hold a group worth dividing
-        _spectral_divide(B, work2, kk)
-        kk = _sum_table(B, work2, S, size)
-        _polish(B, work2, S, size, kk, snap)
+        if divide:  # a polished partition may still hold a group worth dividing
+            _spectral_divide(B, work2, kk)
+            kk = _sum_table(B, work2, S, size)
+            _polish(B, work2, S, size, kk, snap)
         q = _q_of(B, work2)
         if q > best_q + _EPS:
             best_q = q
@@ -353,9 +353,26 @@ def max_q_kernel(A, directed, n_restarts, state):
         return 0.0, np.zeros(n, dtype=np.int64)
     labels = np.zeros(n, dtype=np.int64)
     _spectral_divide(B, labels, 1)
-    _q, best = _search(B, labels, n_restarts, state)
+    _q, best = _search(B, labels, n_restarts, state, True)
     return q_kernel(A, best, directed), best
 
+
+
+@njit(cache=True)
+def quick_max_q_kernel(A, directed, n_restarts, state):
+    """The Q_m estimator: Louvain's local moves from singletons, then the
+    default search's polish and ``n_restarts`` kicks, without spectral
+    divisions (a LAPACK call costs ~20 us on a 16-node graph). On the
+    random graphs of a 14-16 node circuit's null model it is ~5x faster
+    than ``max_q_kernel`` at the same mean shortfall against 100 restarts
+    (~0.002 at 0 restarts, ~0.0008 at 3). Same contract as ``max_q_kernel``."""
+    n = A.shape[0]
+    B, m = _modularity_matrix(A, directed)
+    if m <= 0.0 or n == 1:
+        return 0.0, np.zeros(n, dtype=np.int64)
+    labels, _moved = local_moves(B, state)
+    _q, best = _search(B, labels, n_restarts, state, False)
+    return q_kernel(A, best, directed), best
 
 
 def _spectral(A, directed, seed, n_restarts):
