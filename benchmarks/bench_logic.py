@@ -27,7 +27,8 @@ from evomod import circuits, config, engine, goals, rng  # noqa: E402
 
 
 def evomod_rate(generations: int, feedforward: bool, repeats: int) -> float:
-    cfg = config.load("ka2005-logic-mvg", [f"representation.feedforward={str(feedforward).lower()}"],
+    cfg = config.load("ka2005-logic-mvg", [f"representation.feedforward={str(feedforward).lower()}",
+                                           "modularity.every=0"],
                       generations=generations)
     engine.run(cfg.model_copy(update={"generations": 50}))  # warm-up: JIT / cache load
     best = 0.0
@@ -67,7 +68,8 @@ def evolved_population(feedforward: bool) -> np.ndarray:
 
     engine._circ.evaluate = spy
     try:
-        cfg = config.load("ka2005-logic-mvg", [f"representation.feedforward={str(feedforward).lower()}"],
+        cfg = config.load("ka2005-logic-mvg", [f"representation.feedforward={str(feedforward).lower()}",
+                                           "modularity.every=0"],
                           generations=2000)
         engine.run(cfg)
     finally:

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from . import modularity as _mod
+from . import nulltable
 from .config import ModularityParams
 
 _MEMO_SIZE = 1 << 14  # distinct graphs remembered; a 12-gate graph is ~2 KB
@@ -35,7 +36,7 @@ class ModularityTracker:
         self.params = params
         self.graph_of = graph_of
         self.seed = int(seed_seq.generate_state(1, np.uint32)[0])
-        self.cache = _mod.DegreeCache(params.cache or None)
+        self.cache = _mod.DegreeCache(params.cache or None, base=nulltable.load())
         self.graphs_measured = 0
         self.randomisations = 0
         self._memo: dict[bytes, _mod.QmResult] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import os
@@ -35,13 +36,17 @@ class DegreeCache:
         ``os.replace``), merged with what the file holds by then, so
         processes sharing a file keep each other's entries (an entry lost
         in a write race is recomputed, identically, when next needed).
+    base : mapping, optional
+        Read-only entries looked up after this cache's own (e.g. the table
+        shipped with evomod, :func:`evomod.nulltable.load`); never saved.
     """
 
     FORMAT = "evomod-qm-cache"
 
-    def __init__(self, path=None):
+    def __init__(self, path=None, base=None):
         self.path = None if path is None else Path(path)
         self._data = {}
+        self._base = {} if base is None else base
         self.hits = 0
         self.misses = 0
         if self.path is not None and self.path.exists():
@@ -63,6 +68,8 @@ class DegreeCache:
         """``(q_rand, q_max)`` or None; counts a hit or a miss."""
         value = self._data.get(key)
         if value is None:
+            value = self._base.get(key)
+        if value is None:
             self.misses += 1
         else:
             self.hits += 1
@@ -70,9 +77,17 @@ class DegreeCache:
 
     def put(self, key, q_rand, q_max):
         """Store an entry (saving when a path is set)."""
-        self._data[key] = (float(q_rand), float(q_max))
+        self.put_many({key: (q_rand, q_max)})
+
+    def put_many(self, entries):
+        """Store ``{key: (q_rand, q_max)}`` entries, saving once when a path is set."""
+        self._data.update({k: (float(qr), float(qx)) for k, (qr, qx) in entries.items()})
         if self.path is not None:
             self.save()
+
+    def entries(self) -> dict:
+        """This cache's own entries (not the base's), as a new dict."""
+        return dict(self._data)
 
     def save(self):
         """Write the cache to ``path`` atomically, merged with the file's entries."""
@@ -103,7 +118,8 @@ class DegreeCache:
     @classmethod
     def _read(cls, path, warn):
         try:
-            raw = json.loads(Path(path).read_text())
+            blob = Path(path).read_bytes()
+            raw = json.loads(gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob)
             if raw.get("format") != cls.FORMAT:
                 raise ValueError("not an evomod Q_m cache")
             data = {}
@@ -113,7 +129,7 @@ class DegreeCache:
                 key = (bool(e["directed"]), int(e["n_random"]), str(e["version"]), degs)
                 data[key] = (_from_json(e["q_rand"]), _from_json(e["q_max"]))
             return data
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as exc:
             if warn:
                 warnings.warn(f"ignoring unreadable Q_m cache {path}: {exc}", RuntimeWarning,
                               stacklevel=3)

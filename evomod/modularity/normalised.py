@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import math
 
@@ -13,7 +12,7 @@ from .. import rng as _rng
 from .nullmodel import (ANNEAL_RUNS, ANNEAL_STEPS_PER_ITEM, ANNEAL_T_END, ANNEAL_T_START,
                         _q_max_kernel, _q_rand_kernel, canonical_realisation, degree_key)
 from .score import check_adjacency
-from .search import max_q_kernel, quick_max_q_kernel
+from .search import DEFAULT_RESTARTS, max_q_kernel, quick_max_q_kernel
 from .swaps import SWAPS_PER_EDGE, _has_alternative
 
 # Restarts of quick_max_q_kernel for every maximal Q of Q_m (real, random, max).
@@ -56,16 +55,9 @@ class QmResult:
                 and self.cached == other.cached and self.reason == other.reason)
 
 
-@functools.lru_cache(maxsize=4096)
-def _seed_state(seed, stream):
-    return _rng.new_state(np.random.SeedSequence(seed, spawn_key=(stream,)))
-
-
 def _state(seed, stream):
-    """Independent streams of one seed: 0 Q_real, 1 Q_rand, 2 Q_max. A
-    SeedSequence costs ~15 µs, a tenth of a warm ``qm``: states are
-    memoised and handed out as copies (kernels advance them in place)."""
-    return _seed_state(int(seed), stream).copy()
+    """Independent streams of one seed: 0 Q_real, 1 Q_rand, 2 Q_max."""
+    return _rng.seeded_state(seed, (stream,))
 
 
 def null_seed(key) -> int:
@@ -239,9 +231,10 @@ def qm(A, directed=False, n_random=1000, seed=0, cache=None) -> QmResult:
     if not W.any():
         return QmResult(0.0, nan, nan, nan, np.zeros(n, dtype=np.int64), n_random, False,
                         "no edges")
-    # the one real network gets the spectral start too: same mean shortfall
-    # as the quick estimator, and its partition is the one users look at
-    q_real, labels = max_q_kernel(W, directed, QM_RESTARTS, _state(seed, 0))
+    # the one real network gets the full restart budget: its partition is the
+    # one users look at (Q_real ~0.0006 closer to the optimum than a Q_rand
+    # sample on average, which moves Q_m by ~0.003)
+    q_real, labels = quick_max_q_kernel(W, directed, DEFAULT_RESTARTS, _state(seed, 0))
     q_real = float(q_real)
     key = degree_key(W, directed, n_random)
     hit = cache.get(key) if cache is not None else None

@@ -20,9 +20,10 @@ triangle reversals it reaches all of them (Rao, Jana & Bandyopadhyay 1996;
 Berger & Müller-Hannemann 2010; the tests check it against every degree
 sequence on 4 directed / 5 undirected nodes).
 
-Every maximal Q here comes from ``search.quick_max_q_kernel`` with the
-same ``QM_RESTARTS``, so Q_real, Q_rand and Q_max share one estimator and its
-(small) shortfall largely cancels in the ratio.
+Every maximal Q of Q_m comes from ``search.quick_max_q_kernel``: with
+``QM_RESTARTS`` for each random graph and each annealed graph, and with the
+full restart budget for the real network, so the three share one estimator
+and its (small) shortfall largely cancels in the ratio.
 
 Weighted input is binarised with the rule ``A > 0`` for everything here,
 Q_real included: Q_m compares a topology with topologies, and a weighted Q
@@ -52,7 +53,7 @@ from .swaps import _apply, _edge_arrays, _fill, _propose, _steps
 
 # Bump when anything that changes Q_rand / Q_max values changes: keys carry it,
 # so a cache file from an older null model is never read as this one's.
-NULL_VERSION = "1"
+NULL_VERSION = "2"
 # Annealing defaults for Q_max: independent runs, steps per run per (node +
 # edge), and the start / end temperatures of the geometric schedule in units
 # of the Q one edge is worth (1/m). Chosen on ten random graphs of 12-24

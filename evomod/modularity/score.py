@@ -1,4 +1,4 @@
-"""Modularity Q of a network partition, and its maximum over partitions.
+"""Modularity Q of a network partition, and the validation of its inputs.
 
 Undirected graphs use Newman–Girvan Q, directed graphs Leicht–Newman Q; both
 are weighted. Every search works on one dense symmetric matrix ``B`` scaled so
@@ -10,19 +10,8 @@ Self-loops follow networkx: in an undirected graph ``A_ii`` is the weight of
 one loop, which adds ``2 A_ii`` to the degree of i (Newman's ``A_ii = 2w``);
 in a directed graph it adds ``A_ii`` to both the out- and the in-degree.
 
-Searches (``METHODS``):
-
-- ``"spectral"`` (default): leading-eigenvector divisions with vertex-moving
-  refinement (Newman 2006), then a multi-way refinement (greedy moves,
-  merges, vertex-moving passes) and ``n_restarts`` random restarts from
-  perturbed partitions, keeping the best. Exact on >99.9% of random graphs
-  with <= 12 nodes at the default 50 restarts.
-- ``"louvain"``: node moves and aggregation (Blondel et al. 2008).
-- ``"exhaustive"``: every set partition, exact; n <= 12.
-
-References: Newman & Girvan, PRE 69, 026113 (2004); Newman, PNAS 103, 8577
-(2006); Leicht & Newman, PRL 100, 118703 (2008); Blondel et al., J. Stat.
-Mech. P10008 (2008); Brandes et al., IEEE TKDE 20, 172 (2008).
+References: Newman & Girvan, PRE 69, 026113 (2004); Leicht & Newman, PRL
+100, 118703 (2008).
 """
 
 from __future__ import annotations
@@ -60,8 +49,8 @@ def check_adjacency(A, directed) -> np.ndarray:
         raise ValueError("adjacency matrix has NaN or inf entries")
     if (out < 0).any():
         raise ValueError("adjacency matrix has negative entries")
-    if not directed:
-        if not np.allclose(out, out.T, rtol=1e-10, atol=1e-12):
+    if not directed and not np.array_equal(out, out.T):  # exact test first: allclose costs ~30 us
+        if (np.abs(out - out.T) > 1e-12 + 1e-10 * np.abs(out.T)).any():
             raise ValueError("adjacency matrix is not symmetric; pass directed=True for a directed graph")
         out = 0.5 * (out + out.T)
     return out

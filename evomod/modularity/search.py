@@ -1,5 +1,20 @@
-"""Partition search maximising Q: spectral division, refinement and restarts (the
-default), with Louvain and exhaustive search as alternatives (``METHODS``)."""
+"""Partition search maximising Q (``METHODS``).
+
+- ``"spectral"`` (default): leading-eigenvector divisions with vertex-moving
+  refinement (Newman 2006), then a multi-way refinement (greedy moves,
+  merges, vertex-moving passes) and up to ``n_restarts`` random restarts
+  from perturbed partitions, keeping the best and stopping after
+  ``PATIENCE`` restarts in a row that find nothing better. Reaches the
+  exhaustive optimum on every random graph of <= 10 nodes in the tests.
+- ``"louvain"``: node moves and aggregation (Blondel et al. 2008).
+- ``"exhaustive"``: every set partition, exact; n <= 12.
+
+``quick_max_q_kernel`` starts from Louvain's local moves instead of the
+spectral division (no LAPACK call): the estimator behind Q_m.
+
+References: Newman, PNAS 103, 8577 (2006); Blondel et al., J. Stat. Mech.
+P10008 (2008); Brandes et al., IEEE TKDE 20, 172 (2008).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +27,13 @@ from .louvain import local_moves, louvain_kernel
 from .score import _EPS, _modularity_matrix, _q_of, _renumber, check_adjacency, q_kernel
 
 DEFAULT_RESTARTS = 50
+# Restarts in a row without a better partition that end the search, and how
+# far below the best a greedily refined restart may be and still get the
+# full polish. On random 16-node, 30-edge graphs (50 restarts, against 1,000):
+# patience 20 costs ~1/4 of running all 50 and falls short by ~0.0002 on
+# average instead of ~0.00001; graphs of <= 10 nodes still reach the optimum.
+PATIENCE = 20
+_PREFILTER = 0.03
 
 
 # --- spectral division (Newman 2006) ----------------------------------------------
@@ -298,18 +320,12 @@ def _polish(B, labels, S, size, k, snap):
 
 
 @njit(cache=True)
-def _same(a, b):
-    for i in range(a.shape[0]):
-        if a[i] != b[i]:
-            return False
-    return True
-
-
-@njit(cache=True)
-def _search(B, labels, n_restarts, state, divide):
-    """Polish ``labels``, then ``n_restarts`` rounds of: kick the best
-    partition so far, polish, and when that lands somewhere new, divide its
-    communities spectrally and polish again. Returns (Q, best labels)."""
+def _search(B, labels, n_restarts, state):
+    """Polish ``labels``, then up to ``n_restarts`` rounds of: kick the best
+    partition so far, refine it greedily, and polish it fully unless it is
+    still ``_PREFILTER`` below the best (a full polish costs ~3x a greedy
+    one); stop after ``PATIENCE`` rounds in a row find nothing better.
+    Returns (Q, best labels)."""
     n = B.shape[0]
     S = np.zeros((n, n + 1))
     size = np.zeros(n + 1, dtype=np.int64)
@@ -319,23 +335,24 @@ def _search(B, labels, n_restarts, state, divide):
     _polish(B, work, S, size, k, snap)
     best, k = _renumber(work)
     best_q = _q_of(B, best)
+    idle = 0
     for _ in range(n_restarts):
+        if idle >= PATIENCE:
+            break
+        idle += 1
         work[:] = best
         _perturb(work, k, state)
         work2, _k = _renumber(work)
         kk = _sum_table(B, work2, S, size)
+        kk = _refine(B, work2, S, size, kk)
+        if _q_of(B, work2) < best_q - _PREFILTER:
+            continue
         _polish(B, work2, S, size, kk, snap)
-        work2, kk = _renumber(work2)
-        if _same(work2, best):
-            continue  # back in the best basin: nothing new to divide
-        if divide:  # a polished partition may still hold a group worth dividing
-            _spectral_divide(B, work2, kk)
-            kk = _sum_table(B, work2, S, size)
-            _polish(B, work2, S, size, kk, snap)
         q = _q_of(B, work2)
         if q > best_q + _EPS:
             best_q = q
             best, k = _renumber(work2)
+            idle = 0
     return best_q, best
 
 
@@ -353,7 +370,7 @@ def max_q_kernel(A, directed, n_restarts, state):
         return 0.0, np.zeros(n, dtype=np.int64)
     labels = np.zeros(n, dtype=np.int64)
     _spectral_divide(B, labels, 1)
-    _q, best = _search(B, labels, n_restarts, state, True)
+    _q, best = _search(B, labels, n_restarts, state)
     return q_kernel(A, best, directed), best
 
 
@@ -371,16 +388,16 @@ def quick_max_q_kernel(A, directed, n_restarts, state):
     if m <= 0.0 or n == 1:
         return 0.0, np.zeros(n, dtype=np.int64)
     labels, _moved = local_moves(B, state)
-    _q, best = _search(B, labels, n_restarts, state, False)
+    _q, best = _search(B, labels, n_restarts, state)
     return q_kernel(A, best, directed), best
 
 
 def _spectral(A, directed, seed, n_restarts):
-    return max_q_kernel(A, directed, n_restarts, _rng.new_state(np.random.SeedSequence(seed)))
+    return max_q_kernel(A, directed, n_restarts, _rng.seeded_state(seed))
 
 
 def _louvain(A, directed, seed, n_restarts):
-    return louvain_kernel(A, directed, _rng.new_state(np.random.SeedSequence(seed)))
+    return louvain_kernel(A, directed, _rng.seeded_state(seed))
 
 
 def _exhaustive(A, directed, seed, n_restarts):
