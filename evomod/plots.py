@@ -41,11 +41,17 @@ def plot_fitness(columns: dict, goal_names: list[str], path: Path, title: str = 
 
 
 def _plot_modularity(ax, gen, q, qm) -> None:
-    done = np.isfinite(q)  # generations where it was measured (every k-th)
-    ax.plot(gen[done], q[done], lw=0.8, color="tab:purple", label="Q of the best")
     qm = np.asarray(qm, dtype=float)
-    ok = np.isfinite(qm)
-    ax.plot(gen[ok], qm[ok], lw=0.8, color="tab:red", label="Q_m of the best")
+    for values, color, label in ((q, "tab:purple", "Q of the best"), (qm, "tab:red", "Q_m of the best")):
+        ok = np.isfinite(values)  # measured every k-th generation; Q_m undefined at times
+        x, y = gen[ok], values[ok]
+        if len(y) > 500:  # thousands of noisy points: show them faintly, and their running mean
+            ax.plot(x, y, lw=0.5, color=color, alpha=0.25)
+            width = len(y) // 100
+            ax.plot(x[width - 1:], np.convolve(y, np.ones(width) / width, mode="valid"), lw=1.2,
+                    color=color, label=f"{label} (running mean of {width})")
+        else:
+            ax.plot(x, y, lw=0.8, color=color, label=label)
     ax.axhline(0, color="black", lw=0.5)
     ax.set_xlabel("generation")
     ax.set_ylabel("modularity")
