@@ -55,3 +55,16 @@ def mutate_population(genomes, keep, pm, high, state, stale, n_gates, effective=
         effective = np.full(genomes.shape[0], np.uint64(2**64 - 1), dtype=np.uint64)
     kernel_call(circuits.mutate, genomes=genomes, keep=keep, pm=pm, high=high, state=state,
                 stale=stale, effective=effective, n_gates=n_gates)
+
+
+def config_with(base: dict, **over):
+    """A validated config: ``base`` with ``over`` merged in (tables merged key by key)."""
+    from evomod import config
+
+    raw = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    for key, value in over.items():
+        if isinstance(value, dict):
+            raw.setdefault(key, {}).update(value)
+        else:
+            raw[key] = value
+    return config.validate(raw)

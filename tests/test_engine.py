@@ -9,18 +9,14 @@ from evomod import reference as ref
 from evomod.engine import RECORD_COLUMNS, run
 from evomod.goals import parse, unpack
 
+from conftest import config_with
+
 G1_ROWS, G2_ROWS = ref.kashtan_alon_goals()
 
 
 def small(**over):
     """The paper's MVG setup, scaled down to run in milliseconds."""
-    raw = {"population": 100, "generations": 100, "selection": {"elite": 30}}
-    for key, value in over.items():
-        if isinstance(value, dict):
-            raw.setdefault(key, {}).update(value)
-        else:
-            raw[key] = value
-    return C.validate(raw)
+    return config_with({"population": 100, "generations": 100, "selection": {"elite": 30}}, **over)
 
 
 def xor_config(seed, **over):

@@ -15,16 +15,12 @@ from evomod.cli import main
 from evomod.engine import run
 from evomod.tracking import ModularityTracker
 
+from conftest import config_with
+
 
 def small(**over):
-    raw = {"population": 100, "generations": 60, "selection": {"elite": 30},
-           "modularity": {"n_random": 40}}
-    for key, value in over.items():
-        if isinstance(value, dict):
-            raw.setdefault(key, {}).update(value)
-        else:
-            raw[key] = value
-    return C.validate(raw)
+    return config_with({"population": 100, "generations": 60, "selection": {"elite": 30},
+                        "modularity": {"n_random": 40}}, **over)
 
 
 def spec_of(cfg):
