@@ -95,7 +95,7 @@ def main(argv=None) -> int:
     deap = run_deap(deap_gens, seed=0)
     deap_rate = deap["generations"] / (time.perf_counter() - started)
 
-    print(f"Kashtan–Alon logic GA, S = 1000, L = 300, Pm = 0.7, 12 gates, MVG E = 20, one core\n")
+    print("Kashtan–Alon logic GA, S = 1000, L = 300, Pm = 0.7, 12 gates, MVG E = 20, one core\n")
     print("| circuits | evomod gen/s | DEAP gen/s | ratio | kernel, random circuits/s | kernel, evolved circuits/s |")
     print("|---|---|---|---|---|---|")
     for ff, rate, k_rand, k_evo in rows:

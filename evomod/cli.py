@@ -76,7 +76,7 @@ def cmd_presets(args) -> int:
         width = max(map(len, names))
         for name, desc in names.items():
             print(f"{name:<{width}}  {desc}")
-        print(f"\nPrint one as TOML with `evomod presets NAME`; run it with `evomod run NAME`.")
+        print("\nPrint one as TOML with `evomod presets NAME`; run it with `evomod run NAME`.")
         return 0
     cfg = _config.load(args.name)
     print(_config.to_toml(cfg, title=f"evomod preset {args.name}: copy, edit, then `evomod run FILE.toml`"),

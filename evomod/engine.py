@@ -302,12 +302,12 @@ def _graph_function(spec, directed):
 
 def _final_modularity(tracker: ModularityTracker, genome, spec, config: Config) -> dict:
     """Partition of the final best; Q_m too unless modularity is off (every = 0)."""
-    _A, names = _circ.to_graph(genome, spec, config.task.inputs, config.modularity.directed)
+    A, names = _circ.to_graph(genome, spec, config.task.inputs, config.modularity.directed)
     if config.modularity.every:
         out = partition_summary(tracker.measure(genome), names)
         out.update(tracker.stats())
     else:
-        q, labels = _mod.max_q(_A, config.modularity.directed)
+        q, labels = _mod.max_q(A, config.modularity.directed)
         nan = float("nan")
         out = partition_summary(_mod.QmResult(q, nan, nan, nan, labels, config.modularity.n_random,
                                               False, "not computed: modularity.every = 0"), names)

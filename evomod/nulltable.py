@@ -30,7 +30,7 @@ def load() -> dict:
     """The shipped entries, ``degree key -> (q_rand, q_max)`` (read once)."""
     from .modularity import DegreeCache
 
-    return DegreeCache._read(TABLE, warn=True) if TABLE.exists() else {}
+    return DegreeCache(TABLE).entries() if TABLE.exists() else {}
 
 
 def build(out: Path = TABLE, presets=PRESETS, runs: int = 8, generations: int = 20_000,
@@ -52,7 +52,7 @@ def build(out: Path = TABLE, presets=PRESETS, runs: int = 8, generations: int = 
                 if progress:
                     print(f"{preset} seed {cfg.seed}: {result.modularity['graphs_measured']} graphs, "
                           f"hit rate {result.modularity['cache_hit_rate']:.0%}", flush=True)
-        entries = DegreeCache._read(path, warn=True) if path.exists() else {}
+        entries = DegreeCache(path).entries()
     entries.update({k: v for k, v in load().items() if k[2] == NULL_VERSION})
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "table.json"

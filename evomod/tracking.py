@@ -24,11 +24,10 @@ _MEMO_SIZE = 1 << 14  # distinct graphs remembered; a 12-gate graph is ~2 KB
 class ModularityTracker:
     """Measures genomes through ``graph_of(genome) -> adjacency``.
 
-    ``seed_seq`` (the run's modularity stream) fixes the seed of every
-    ``modularity.qm`` call, so the same run gives the same values. With
-    ``params.cache`` set, entries another run stored first are used as they
-    are: values then depend on which run filled the entry (within the
-    estimator's noise), the price of sharing the null model across runs.
+    ``seed_seq`` (the run's modularity stream) seeds the search for Q of
+    every graph. Q_rand and Q_max are seeded by the degree sequence, so the
+    shipped table (``nulltable``) and a ``params.cache`` file other runs
+    share change how long a run takes, never what it logs.
     """
 
     def __init__(self, params: ModularityParams, graph_of: Callable[[np.ndarray], np.ndarray],

@@ -2,7 +2,6 @@
 period arithmetic and independent re-parsing of the goals."""
 
 import numpy as np
-import pytest
 
 from evomod.goals import BUILTIN_GOALS, modular_goal_pool, parse
 from evomod.schedules import SCHEDULES, ScheduleParams

@@ -12,7 +12,7 @@ from .. import rng as _rng
 from .nullmodel import (ANNEAL_RUNS, ANNEAL_STEPS_PER_ITEM, ANNEAL_T_END, ANNEAL_T_START,
                         _q_max_kernel, _q_rand_kernel, canonical_realisation, degree_key)
 from .score import check_adjacency
-from .search import DEFAULT_RESTARTS, max_q_kernel, quick_max_q_kernel
+from .search import DEFAULT_RESTARTS, quick_max_q_kernel
 from .swaps import SWAPS_PER_EDGE, _has_alternative
 
 # Restarts of quick_max_q_kernel for every maximal Q of Q_m (real, random, max).
@@ -122,7 +122,7 @@ def q_max(A, directed=False, seed=None, *, n_steps=None, n_runs=ANNEAL_RUNS,
     al. 1983) on pairs (G, P) with swap moves on G and node moves on P, from
     :func:`canonical_realisation`; each run's best graph is re-searched with
     ``modularity.search.quick_max_q_kernel``. As ``A`` itself is a realisation, the result
-    is at least ``quick_max_q_kernel(A)``: an annealing that finds less returns
+    is at least Q_real as :func:`qm` estimates it: an annealing that finds less returns
     that (a lower bound, like every estimate of a maximum).
 
     Parameters
@@ -164,7 +164,7 @@ def q_max(A, directed=False, seed=None, *, n_steps=None, n_runs=ANNEAL_RUNS,
         raise ValueError("temperatures must be positive")
     if seed is None:
         seed = null_seed(degree_key(W, directed, 0))
-    q_real, _lab = max_q_kernel(W, bool(directed), QM_RESTARTS, _state(seed, 0))
+    q_real, _lab = quick_max_q_kernel(W, bool(directed), DEFAULT_RESTARTS, _state(seed, 0))
     return max(float(q_real), _q_max_of(W, directed, seed, n_steps, n_runs, t_start, t_end,
                                           n_restarts))
 
