@@ -66,14 +66,14 @@ def evolved_population(feedforward: bool) -> np.ndarray:
         captured["genomes"] = genomes.copy()
         return original(genomes, *rest)
 
-    engine._circ.evaluate = spy
+    circuits.evaluate = spy
     try:
         cfg = config.load("ka2005-logic-mvg", [f"representation.feedforward={str(feedforward).lower()}",
                                            "modularity.every=0"],
                           generations=2000)
         engine.run(cfg)
     finally:
-        engine._circ.evaluate = original
+        circuits.evaluate = original
     return captured["genomes"]
 
 

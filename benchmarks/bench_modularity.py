@@ -26,7 +26,7 @@ import numpy as np
 from networkx.algorithms.community import louvain_communities
 from networkx.algorithms.community import modularity as nx_modularity
 
-from evomod import circuits, config, engine, modularity, nulltable
+from evomod import config, engine, modularity, nulltable
 
 
 def random_graphs(count: int, n: int = 16, m: int = 30) -> list[np.ndarray]:
@@ -56,10 +56,10 @@ def bench_max_q(count: int) -> dict:
 def circuit_of_size(nodes: int) -> np.ndarray:
     """The graph of an evolved circuit with ``nodes`` nodes (inputs, gates, output)."""
     cfg = config.load(None, ["modularity.every=0"], generations=2000)
-    spec = circuits.REPRESENTATIONS.get("nand").fn(cfg.representation, 4)
+    rep = config.representation_of(cfg)
     for seed in range(50):
         result = engine.run(cfg.model_copy(update={"seed": seed}))
-        A, _names = circuits.to_graph(result.best_genome, spec)
+        A, _names = rep.to_graph(result.best_genome)
         if A.shape[0] == nodes:
             return A
     raise RuntimeError(f"no evolved circuit with {nodes} nodes in 50 runs")

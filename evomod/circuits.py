@@ -26,14 +26,10 @@ the two agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
-
 import numpy as np
 from numba import njit
-from pydantic import Field
 
 from . import rng as _rng
-from .registry import Registry, Section
 
 GENOME_DTYPE = np.int16
 
@@ -450,27 +446,3 @@ def describe(genome: np.ndarray, spec: CircuitSpec, inputs) -> list[str]:
         a = int(genome[2 * spec.n_gates + k])
         lines.append(f"out{k} = {spec.address_name(a, inputs)}")
     return lines
-
-
-# --- config plug-in -----------------------------------------------------------
-
-REPRESENTATIONS = Registry("representation", "representation")
-
-
-class NandParams(Section):
-    name: str = Field("nand", description="genome type: nand (2-input NAND gate circuits)")
-    gates: int = Field(12, ge=1, le=200, description=(
-        "G: gates in the genome (Kashtan & Alon 2005: up to 12 per the 2008 paper)"))
-    outputs: int = Field(1, ge=1, le=16, description="K: outputs; each goal gives one expression per output")
-    feedforward: bool = Field(False, description=(
-        "forbid cycles (gate g reads only inputs and gates < g); the original allowed feedback"))
-    settle_steps: Optional[int] = Field(None, ge=2, description=(
-        "synchronous update steps T for cyclic circuits (>= gates + 1; default gates + 1, the fewest "
-        "that let every acyclic circuit settle); "
-        "a row not settled after T steps counts as wrong"))
-
-
-@REPRESENTATIONS.register("nand", NandParams)
-def nand_spec(params: NandParams, n_inputs: int) -> CircuitSpec:
-    return CircuitSpec(n_inputs, params.gates, params.outputs, params.feedforward,
-                       params.settle_steps or params.gates + 1)

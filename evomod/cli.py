@@ -84,55 +84,98 @@ def cmd_presets(args) -> int:
     return 0
 
 
+def _goal_tables(data: dict):
+    """The saved goal as ``uint64 (K, W)``, or None when it cannot be rebuilt."""
+    import numpy as np
+
+    from . import goals as _goals
+    from .tasks import build
+
+    goal = data.get("goal") or {}
+    if data.get("task") is not None:
+        tables = build(data["task"]).goals
+        if goal.get("name") in tables:
+            return tables[goal["name"]]
+    exprs = goal.get("expressions") or []
+    try:
+        return np.stack([_goals.parse(e, data["inputs"]) for e in exprs]) if exprs else None
+    except _goals.GoalError:
+        return None  # e.g. a random goal named by its functions, not an expression
+
+
 def cmd_show(args) -> int:
     from . import goals as _goals
-    from .circuits import describe, evaluate_one
     from .records import read_genome
 
     data = read_genome(Path(args.genome))
-    spec, genome, inputs = data["spec"], data["genome"], data["inputs"]
-    tables = _goals.input_tables(spec.n_inputs)
-    out, settled, n_eff = evaluate_one(genome, spec, tables, _goals.row_mask(spec.n_inputs))
-    goal = data.get("goal") or {}
-    exprs = goal.get("expressions") or []
-    try:
-        targets = [_goals.unpack(_goals.parse(e, inputs), spec.n_inputs) for e in exprs]
-    except _goals.GoalError:
-        targets = []  # e.g. a random goal named by its functions, not an expression
-    print(f"{spec.n_gates}-gate NAND circuit, {n_eff} effective gates"
-          f"{', feed-forward' if spec.feedforward else ''} (goal {goal.get('name', '?')}):")
-    for line in describe(genome, spec, inputs):
+    rep, genome, inputs = data["rep"], data["genome"], data["inputs"]
+    pop = rep.population(genome)
+    rep.evaluate(pop)
+    n = rep.n_inputs
+    target = _goal_tables(data)
+    if target is not None and target.shape[0] != rep.n_outputs:
+        target = None
+    print(f"{rep.headline(genome, int(pop.size[0]))} (goal {data['goal'].get('name', '?')}):")
+    for line in rep.describe(genome, inputs):
         print("  " + line)
-    outs = [_goals.unpack(out[k], spec.n_inputs) for k in range(spec.n_outputs)]
-    ok_rows = _goals.unpack(settled, spec.n_inputs)
-    head = " ".join(inputs) + " | " + " ".join(f"out{k}" for k in range(spec.n_outputs))
-    if len(targets) == spec.n_outputs:
-        head += " | " + " ".join(f"goal{k}" for k in range(spec.n_outputs))
+    outs = [_goals.unpack(pop.tables[0, k], n) for k in range(rep.n_outputs)]
+    ok_rows = _goals.unpack(pop.valid[0], n)
+    wants = None if target is None else [_goals.unpack(target[k], n) for k in range(rep.n_outputs)]
+    good = [bool(ok_rows[r]) and (wants is None or all(o[r] == w[r] for o, w in zip(outs, wants)))
+            for r in range(rep.n_rows)]
+    if rep.n_rows <= 64:
+        _print_truth_table(inputs, outs, wants, ok_rows, good)
+    if wants is not None:
+        print(f"\n{sum(good)}/{rep.n_rows} rows correct")
+    if hasattr(rep, "drawing"):
+        _show_network(args, data, rep)
+    elif args.draw:
+        raise ConfigError(f"--draw: drawing needs a layered network; this genome is {rep.__class__.__name__}",
+                          "--draw")
+    return 0
+
+
+def _print_truth_table(inputs, outs, wants, ok_rows, good) -> None:
+    n, k_out = len(inputs), len(outs)
+    head = " ".join(inputs) + " | " + " ".join(f"out{k}" for k in range(k_out))
+    if wants is not None:
+        head += " | " + " ".join(f"goal{k}" for k in range(k_out))
     print("\n" + head)
-    correct = 0
-    for r in range(spec.n_rows):
-        bits = " ".join(str((r >> (spec.n_inputs - 1 - i)) & 1).rjust(len(n)) for i, n in enumerate(inputs))
-        vals = " ".join(str(int(o[r])).rjust(3 + len(str(k))) for k, o in enumerate(outs))
-        line = f"{bits} | {vals}"
-        if len(targets) == spec.n_outputs:
-            want = [int(t[r]) for t in targets]
-            good = ok_rows[r] and all(int(o[r]) == w for o, w in zip(outs, want))
-            correct += good
-            line += " | " + " ".join(str(w).rjust(4 + len(str(k))) for k, w in enumerate(want))
-            line += "" if good else "   <- wrong"
+    for r in range(1 << n):
+        bits = " ".join(str((r >> (n - 1 - i)) & 1).rjust(len(name)) for i, name in enumerate(inputs))
+        line = f"{bits} | " + " ".join(str(int(o[r])).rjust(3 + len(str(k))) for k, o in enumerate(outs))
+        if wants is not None:
+            line += " | " + " ".join(str(int(w[r])).rjust(4 + len(str(k))) for k, w in enumerate(wants))
+            line += "" if good[r] else "   <- wrong"
         if not ok_rows[r]:
             line += "   (not settled)"
         print(line)
-    if len(targets) == spec.n_outputs:
-        print(f"\n{correct}/{spec.n_rows} rows correct")
-    return 0
+
+
+def _show_network(args, data, rep) -> None:
+    """Draw a layered network with its best partition; say whether the best
+    2-way split separates the left inputs from the right ones."""
+    from . import modularity as _mod
+    from .plots import draw_network
+
+    directed = data["modularity"]["directed"]
+    A, names = rep.to_graph(data["genome"], data["inputs"], directed)
+    q, labels = _mod.max_q(A, directed)
+    split = rep.left_right_split(data["genome"], directed)
+    path = Path(args.draw) if args.draw else Path(args.genome).with_name("network.png")
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ConfigError(f"--draw {path}: the file must end in .png, .svg or .pdf", "--draw")
+    draw_network(rep, data["genome"], labels, path, title=f"Q = {q:.3f} ({'directed' if directed else 'undirected'})")
+    print(f"\nQ = {q:.4f}, {labels.max() + 1} modules; drawing: {path}")
+    print(f"best 2-way split (Q = {split['q']:.4f}): "
+          + ("separates the left inputs from the right inputs" if split["separates"]
+             else f"does not separate left from right inputs ({split['detail']})"))
 
 
 def cmd_modularity(args) -> int:
     import json
 
     from . import modularity as _mod
-    from .circuits import to_graph
     from .records import read_genome
     from .tracking import partition_summary
 
@@ -141,7 +184,7 @@ def cmd_modularity(args) -> int:
     n_random = data["modularity"]["n_random"] if args.n_random is None else args.n_random
     if n_random < 1:
         raise ConfigError(f"--n-random {n_random}: must be >= 1", "--n-random")
-    A, names = to_graph(data["genome"], data["spec"], data["inputs"], directed)
+    A, names = data["rep"].to_graph(data["genome"], data["inputs"], directed)
     out = partition_summary(_mod.qm(A, directed, n_random, args.seed), names)
     out["directed"] = directed
     if args.json:
@@ -176,8 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("presets", help="list the built-in configs, or print one as TOML")
     pr.add_argument("name", nargs="?")
     pr.set_defaults(func=cmd_presets)
-    s = sub.add_parser("show", help="print a saved genome's gates and truth table")
+    s = sub.add_parser("show", help="print a saved genome (gates or connections, truth table); draw a network")
     s.add_argument("genome", help="a best.json written by `evomod run`")
+    s.add_argument("--draw", metavar="FILE", help=(
+        "where to draw a layered network (.png, .svg or .pdf; default network.png beside the genome)"))
     s.set_defaults(func=cmd_show)
     m = sub.add_parser("modularity", help="Q, Q_m and the modules of a saved genome")
     m.add_argument("genome", help="a best.json written by `evomod run`")

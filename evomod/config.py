@@ -18,35 +18,29 @@ from typing import Any, Iterable, Union
 import tomli_w
 from pydantic import Field, SerializeAsAny, ValidationError
 
-from . import goals as _goals
-from .circuits import REPRESENTATIONS
+from . import nand, networks  # noqa: F401  (register the representations)
+from . import tasks as _tasks
+from .costs import COSTS, ObjectivesParams
 from .registry import ConfigError, Section
+from .representation import REPRESENTATIONS
 from .schedules import SCHEDULES
 from .selection import SELECTION
+from .tasks import TASKS
 
-PLUGINS = {"representation": REPRESENTATIONS, "selection": SELECTION, "schedule": SCHEDULES}
+PLUGINS = {"task": TASKS, "representation": REPRESENTATIONS, "selection": SELECTION, "schedule": SCHEDULES}
 DEFAULT_PRESET = "ka2005-logic-mvg"
-_DEFAULT_PLUGIN = {"representation": "nand", "selection": "elite", "schedule": "mvg"}
-
-
-class TaskParams(Section):
-    inputs: list[str] = Field(["x", "y", "z", "w"], min_length=1, max_length=10, description=(
-        "input names, most significant first in truth tables (1 to 10 inputs)"))
-    goals: dict[str, Union[str, list[str]]] = Field(
-        default_factory=lambda: dict(_goals.BUILTIN_GOALS), description=(
-            "named goals: an expression over the inputs (one per output as a list); "
-            "operators ~ & ^ | == != ?: and NAND(a,b)-style calls"))
-
-    def goal_expressions(self) -> dict[str, list[str]]:
-        """Each named goal as its list of per-output expressions."""
-        return {k: [v] if isinstance(v, str) else list(v) for k, v in self.goals.items()}
+_DEFAULT_PLUGIN = {"task": "logic", "representation": "nand", "selection": "elite", "schedule": "mvg"}
 
 
 class FitnessParams(Section):
     gate_penalty: float = Field(0.2, ge=0.0, description=(
-        "fitness penalty per effective gate above free_gates "
-        "(Kashtan & Alon 0.2; reported second-hand, not checked against the paper)"))
-    free_gates: int = Field(11, ge=0, description="effective gates allowed before the penalty applies")
+        "fitness penalty per effective gate (circuits) or neuron after pruning (networks) above "
+        "free_gates (Kashtan & Alon: 0.2 per gate above 11, 0.01 per neuron above 13; "
+        "reported second-hand, not checked against the paper)"))
+    free_gates: int = Field(11, ge=0, description="effective gates / neurons allowed before the penalty applies")
+    solved_at: float = Field(1.0, gt=0.0, le=1.0, description=(
+        "performance at which a goal counts as solved (1: a perfect solution; "
+        "Kashtan & Alon's retina: 0.95)"))
 
 
 class ModularityParams(Section):
@@ -70,9 +64,10 @@ class Config(Section):
     seed: int = Field(0, ge=0, description="root of the run's SeedSequence")
     stop_on_solve: bool = Field(False, description=(
         "stop once every goal of the schedule has been solved (fixed: the first perfect circuit)"))
-    task: TaskParams = TaskParams()
+    task: SerializeAsAny[Section]
     representation: SerializeAsAny[Section]
     fitness: FitnessParams = FitnessParams()
+    objectives: ObjectivesParams = ObjectivesParams()
     selection: SerializeAsAny[Section]
     schedule: SerializeAsAny[Section]
     modularity: ModularityParams = ModularityParams()
@@ -128,46 +123,67 @@ def validate(raw: dict) -> Config:
 
 def _check_consistency(config: Config) -> Config:
     """Cross-key rules no single field can check; fills derived defaults."""
-    task, rep = config.task, config.representation
-    try:
-        _goals.check_inputs(task.inputs)
-    except _goals.GoalError as exc:
-        raise ConfigError(f"task.inputs: {exc}", "task.inputs") from None
-    for name, exprs in task.goal_expressions().items():
-        key = f"task.goals.{name}"
-        if len(exprs) != rep.outputs:
-            raise ConfigError(f"{key}: gives {len(exprs)} expression(s) but representation.outputs = "
-                              f"{rep.outputs}", key)
-        for e in exprs:
-            try:
-                _goals.parse(e, task.inputs)
-            except _goals.GoalError as exc:
-                raise ConfigError(f"{key}: {exc}", key) from None
+    task = _tasks.build(config.task)
+    rep_params = config.representation
+    if rep_params.name == "nand":
+        steps = rep_params.settle_steps if rep_params.settle_steps is not None else rep_params.gates + 1
+        if steps < rep_params.gates + 1:
+            raise ConfigError(f"representation.settle_steps = {steps}: must be >= gates + 1 = "
+                              f"{rep_params.gates + 1}", "representation.settle_steps")
+        if 2 * rep_params.gates + len(task.inputs) > 32000:
+            raise ConfigError("representation.gates: too many gates", "representation.gates")
+        if rep_params.settle_steps is None:
+            config = config.model_copy(update={
+                "representation": rep_params.model_copy(update={"settle_steps": steps})})
+    rep = representation_of(config, task)
+    for name, table in task.goals.items():
+        if table.shape[0] != rep.n_outputs:
+            key = f"task.goals.{name}"
+            raise ConfigError(f"{key}: gives {table.shape[0]} output(s) but the representation has "
+                              f"{rep.n_outputs}", key)
     sched = config.schedule
     if sched.name == "rmvg":
-        if len(task.inputs) != 4 or rep.outputs != 1:
-            raise ConfigError("schedule.name = 'rmvg' needs 4 inputs and 1 output "
+        if config.task.name != "logic" or len(task.inputs) != 4 or rep.n_outputs != 1:
+            raise ConfigError("schedule.name = 'rmvg' needs a logic task with 4 inputs and 1 output "
                               "(goals F(A(x,y), B(z,w)))", "schedule.name")
     else:
         for g in sched.goals:
             if g not in task.goals:
-                raise ConfigError(f"schedule.goals: unknown goal {g!r}; defined in task.goals: "
+                raise ConfigError(f"schedule.goals: unknown goal {g!r}; the task's goals: "
                                   f"{', '.join(task.goals)}", "schedule.goals")
+    _check_objectives(config.objectives, rep, config.selection)
     elite = getattr(config.selection, "elite", None)
     if elite is not None and 2 * elite > config.population:
         raise ConfigError(f"selection.elite = {elite}: must be <= population/2 = "
                           f"{config.population // 2}", "selection.elite")
-    if rep.name == "nand":
-        steps = rep.settle_steps if rep.settle_steps is not None else rep.gates + 1
-        if steps < rep.gates + 1:
-            raise ConfigError(f"representation.settle_steps = {steps}: must be >= gates + 1 = "
-                              f"{rep.gates + 1}", "representation.settle_steps")
-        if 2 * rep.gates + len(task.inputs) > 32000:
-            raise ConfigError("representation.gates: too many gates", "representation.gates")
-        if rep.settle_steps is None:
-            config = config.model_copy(update={
-                "representation": rep.model_copy(update={"settle_steps": steps})})
     return config
+
+
+def _check_objectives(params: ObjectivesParams, rep, selection) -> None:
+    allowed = [n for n in COSTS.names() if n in rep.costs or n == "diversity"]
+    for key, names in (("objectives.weights", list(params.weights)), ("objectives.separate", params.separate)):
+        for name in names:
+            if name not in allowed:
+                raise ConfigError(f"{key}: {name!r} is not a cost of representation "
+                                  f"{rep.__class__.__name__}; allowed: {', '.join(allowed)}", key)
+    if len(set(params.separate)) != len(params.separate):
+        raise ConfigError("objectives.separate: a cost is listed twice", "objectives.separate")
+    if params.separate and not getattr(SELECTION.get(selection.name).fn, "multi_objective", False):
+        many = [n for n in SELECTION.names() if getattr(SELECTION.get(n).fn, "multi_objective", False)]
+        raise ConfigError(f"objectives.separate = {params.separate}: selection {selection.name!r} uses one "
+                          f"objective; use one of {', '.join(many) or '(none)'} or objectives.weights",
+                          "objectives.separate")
+
+
+def representation_of(config: Config, task: "_tasks.Task | None" = None):
+    """The ``Representation`` of a config (its kernels bound to the task's inputs)."""
+    task = task or _tasks.build(config.task)
+    try:
+        return REPRESENTATIONS.get(config.representation.name).fn(config.representation, len(task.inputs))
+    except ValueError as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"representation: {exc}", "representation") from None
 
 
 # --- sources: files, presets, overrides -----------------------------------------
@@ -280,7 +296,7 @@ def to_toml(config: Config, title: str = "") -> str:
 
     data = to_dict(config)
     emit(config, data)
-    for section in ("task", "representation", "fitness", "selection", "schedule", "modularity"):
+    for section in ("task", "representation", "fitness", "objectives", "selection", "schedule", "modularity"):
         model, table = getattr(config, section), data[section]
         scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
         lines.append(f"\n[{section}]")

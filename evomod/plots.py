@@ -56,3 +56,41 @@ def _plot_modularity(ax, gen, q, qm) -> None:
     ax.set_xlabel("generation")
     ax.set_ylabel("modularity")
     ax.legend(loc="lower right", fontsize=8, frameon=False)
+
+
+def draw_network(rep, genome, labels, path: Path, title: str = "") -> Path:
+    """A layered network at its node coordinates: nodes coloured by module
+    (``labels``, in ``rep.to_graph`` order), connections blue for positive
+    and red for negative weights, width by |weight|. The format follows the
+    suffix (.png, .svg, .pdf); written to a temporary file, then renamed."""
+    import os
+    import tempfile
+
+    from matplotlib.figure import Figure
+
+    drawing = rep.drawing(genome)
+    pos, names = drawing["positions"], drawing["names"]
+    fig = Figure(figsize=(6.4, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    top = max(abs(w) for _, _, w in drawing["edges"]) if drawing["edges"] else 1
+    for i, j, w in drawing["edges"]:
+        ax.annotate("", xy=pos[j], xytext=pos[i], arrowprops=dict(
+            arrowstyle="-|>", color="tab:blue" if w > 0 else "tab:red", lw=0.6 + 1.6 * abs(w) / top,
+            alpha=0.75, shrinkA=9, shrinkB=9, mutation_scale=8))
+    colours = [f"C{int(c) % 10}" for c in labels]
+    ax.scatter(pos[:, 0], pos[:, 1], s=260, c=colours, edgecolors="black", linewidths=0.8, zorder=3)
+    for (x, y), name in zip(pos, names):
+        ax.text(x, y, name, ha="center", va="center", fontsize=6, zorder=4)
+    ax.set_title(title, fontsize=10)
+    ax.set_axis_off()
+    ax.margins(0.08)
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent or ".")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=150)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path

@@ -79,6 +79,7 @@ def genome_dict(result: RunResult) -> dict:
     return {
         "format": GENOME_FORMAT,
         "representation": to_dict(result.config)["representation"],
+        "task": to_dict(result.config)["task"],
         "inputs": result.inputs,
         "genome": [int(v) for v in result.best_genome],
         "goal": {"name": result.final_goal, "expressions": result.goal_expressions[result.final_goal]},
@@ -120,10 +121,13 @@ def write_run(result: RunResult, out: Path, source: str = "", plot: bool = False
 
 
 def read_genome(path: Path) -> dict:
-    """Load and check a ``best.json``; returns it with ``spec`` (CircuitSpec) and
-    ``genome`` (int16 array) filled in. Bad files raise ``ConfigError``."""
-    from .circuits import REPRESENTATIONS
+    """Load and check a ``best.json``; returns it with ``rep`` (the
+    ``Representation``), ``task`` (a validated ``[task]`` table, or None in
+    files older than tasks) and ``genome`` (an array) filled in. Bad files
+    raise ``ConfigError``."""
     from .config import _validate_model
+    from .representation import REPRESENTATIONS
+    from .tasks import TASKS
 
     path = Path(path)
     try:
@@ -139,20 +143,21 @@ def read_genome(path: Path) -> dict:
     rep = data.get("representation", {})
     entry = REPRESENTATIONS.get(rep.get("name") if isinstance(rep, dict) else None)
     params = _validate_model(entry.params, rep, "representation")
+    task = data.get("task")
+    if task is not None:
+        task = _validate_model(TASKS.get(task.get("name") if isinstance(task, dict) else None).params,
+                               task, "task")
     inputs = data.get("inputs")
     if not (isinstance(inputs, list) and 1 <= len(inputs) <= 10 and all(isinstance(i, str) for i in inputs)):
         raise ConfigError(f"{path}: 'inputs' must be a list of 1 to 10 names", "inputs")
     try:
-        spec = entry.fn(params, len(inputs))
+        rep = entry.fn(params, len(inputs))
     except ValueError as exc:
         raise ConfigError(f"{path}: representation: {exc}", "representation") from None
     genome = data.get("genome")
-    high = spec.locus_high()
-    if not (isinstance(genome, list) and len(genome) == spec.n_loci
-            and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < h
-                    for v, h in zip(genome, high))):
-        raise ConfigError(f"{path}: 'genome' must be {spec.n_loci} integer addresses, locus j in "
-                          f"[0, {int(high.max())})", "genome")
+    why = rep.check_genome(genome)
+    if why:
+        raise ConfigError(f"{path}: 'genome' {why}", "genome")
     goal = data.get("goal", {})
     if not (isinstance(goal, dict) and isinstance(goal.get("name", ""), str)
             and isinstance(goal.get("expressions", []), list)
@@ -166,6 +171,7 @@ def read_genome(path: Path) -> dict:
         raise ConfigError(f"{path}: 'modularity' must be an object with 'directed' (true/false) and "
                           "'n_random' (an integer >= 1)", "modularity")
     data["modularity"] = {"directed": mod.get("directed", False), "n_random": mod.get("n_random", 1000)}
-    data["spec"] = spec
-    data["genome"] = np.asarray(genome, dtype=np.int16)
+    data["rep"] = rep
+    data["task"] = task
+    data["genome"] = np.asarray(genome, dtype=rep.genome_dtype)
     return data

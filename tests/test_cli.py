@@ -63,7 +63,7 @@ def default_run(tmp_path_factory):
 def test_run_writes_records(default_run):
     table = pq.read_table(default_run / "records.parquet")
     assert table.column_names == ["generation", "goal", "best_fitness", "mean_fitness",
-                                  "best_performance", "n_effective", "q", "qm"]
+                                  "best_performance", "n_effective", "connections", "wiring", "q", "qm"]
     assert table.num_rows == 50
     cols = table.to_pydict()
     assert cols["generation"] == list(range(50))
@@ -135,7 +135,7 @@ def test_same_seed_same_files(in_tmp):
     assert ta.keys() == tb.keys()
     for name in ta:  # NaN marks Q_m undefined: equal to itself here
         assert np.array_equal(np.asarray(ta[name]), np.asarray(tb[name]),
-                              equal_nan=name in ("q", "qm")), name
+                              equal_nan=name in ("q", "qm", "wiring")), name
     assert json.loads((in_tmp / "a" / "best.json").read_text()) == \
         json.loads((in_tmp / "b" / "best.json").read_text())
 
@@ -197,8 +197,10 @@ def test_show_unsettled_rows(in_tmp, capsys):
 def test_presets_list(capsys):
     assert main(["presets"]) == 0
     text = capsys.readouterr().out
-    listed = [ln.split()[0] for ln in text.splitlines() if ln.startswith("ka2005")]
-    assert listed == ["ka2005-logic-g1", "ka2005-logic-g2", "ka2005-logic-mvg", "ka2005-logic-rmvg"]
+    listed = [ln.split()[0] for ln in text.splitlines() if ln.startswith(("ka2005", "clune2013"))]
+    assert set(listed) == set(C.preset_names()) == {
+        "ka2005-logic-g1", "ka2005-logic-g2", "ka2005-logic-mvg", "ka2005-logic-rmvg", "ka2005-retina-fixed",
+        "ka2005-retina-mvg", "clune2013-pa", "clune2013-pcc", "clune2013-pa-mvg", "clune2013-pcc-mvg"}
 
 
 @pytest.mark.parametrize("name", ["ka2005-logic-g1", "ka2005-logic-rmvg"])

@@ -10,7 +10,6 @@ from networkx.algorithms.community import modularity as nx_modularity
 
 from evomod import config as C
 from evomod import modularity
-from evomod.circuits import REPRESENTATIONS, to_graph
 from evomod.cli import main
 from evomod.engine import run
 from evomod.tracking import ModularityTracker
@@ -23,8 +22,8 @@ def small(**over):
                         "modularity": {"n_random": 40}}, **over)
 
 
-def spec_of(cfg):
-    return REPRESENTATIONS.get(cfg.representation.name).fn(cfg.representation, len(cfg.task.inputs))
+def rep_of(cfg):
+    return C.representation_of(cfg)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +41,7 @@ def test_every_generation_is_measured_by_default(logged):
 
 def test_final_row_and_summary_describe_the_final_best(logged):
     cfg, mod = logged.config, logged.modularity
-    A, names = to_graph(logged.best_genome, spec_of(cfg), cfg.task.inputs)
+    A, names = rep_of(cfg).to_graph(logged.best_genome, cfg.task.inputs)
     assert mod["nodes"] == names and len(mod["labels"]) == len(names)
     cols = logged.records.columns()
     assert cols["q"][-1] == mod["q"]
@@ -90,8 +89,9 @@ def test_records_do_not_depend_on_a_shared_cache(tmp_path, logged):
 
 def test_tracker_measures_each_graph_once():
     cfg = small()
-    spec = spec_of(cfg)
-    tracker = ModularityTracker(cfg.modularity, lambda g: to_graph(g, spec)[0],
+    rep = rep_of(cfg)
+    spec = rep.spec
+    tracker = ModularityTracker(cfg.modularity, lambda g: rep.to_graph(g)[0],
                                 np.random.SeedSequence(0))
     genome = np.zeros(spec.n_loci, dtype=np.int16)
     genome[: 2 * spec.n_gates : 2] = 0  # every gate reads input 0 twice
@@ -101,7 +101,7 @@ def test_tracker_measures_each_graph_once():
     other = genome.copy()
     other[2 * spec.n_gates - 1] = 1  # rewires the last gate, which nothing reads
     assert tracker.measure(other) is first and tracker.graphs_measured == 1
-    direct = modularity.qm(to_graph(genome, spec)[0], False, 40, tracker.seed)
+    direct = modularity.qm(rep.to_graph(genome)[0], False, 40, tracker.seed)
     assert direct == first
 
 
@@ -116,7 +116,7 @@ def test_cli_modularity_json_matches_the_library(tmp_path, capsys):
         assert main(["modularity", str(out / "best.json"), "--json", *flags]) == 0
         got = json.loads(capsys.readouterr().out)
         cfg = C.load(None)
-        A, names = to_graph(np.array(genome["genome"]), spec_of(cfg), genome["inputs"], directed)
+        A, names = rep_of(cfg).to_graph(np.array(genome["genome"]), genome["inputs"], directed)
         want = modularity.qm(A, directed, 30, 0)
         assert set(got) >= {"q", "qm", "q_rand", "q_max", "labels"}
         assert got["q"] == want.q and got["labels"] == want.labels.tolist()

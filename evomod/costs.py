@@ -1,0 +1,110 @@
+"""Costs and extra objectives: per-individual arrays priced on the whole population.
+
+A cost is one function registered in ``COSTS``: ``fn(rep, pop, params) ->
+float64 (S,)``, ``params`` being the ``[objectives]`` table. A cost whose
+function has ``maximise = True`` (behavioural diversity) is a benefit.
+``[objectives]`` says which costs enter the fitness with a weight
+(scalarised) and which become separate objectives for multi-objective
+selection (``nsga2``, ``stochastic_nsga2``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from pydantic import Field
+
+from .registry import Registry, Section
+
+COSTS = Registry("cost", "objectives")
+
+
+class _NoParams(Section):
+    pass
+
+
+def _register(name: str, maximise: bool = False):
+    def decorate(fn):
+        fn.maximise = maximise
+        return COSTS.register(name, _NoParams)(fn)
+    return decorate
+
+
+@_register("connections")
+def connections(rep, pop, params):
+    """Number of connections (network) or wires of the effective circuit (NAND)."""
+    return rep.cost("connections", pop, params)
+
+
+@_register("wiring")
+def wiring(rep, pop, params):
+    """Σ squared Euclidean length of the connections (Clune et al. 2013); where
+    hidden nodes sit is ``representation.positions``."""
+    return rep.cost("wiring", pop, params)
+
+
+@_register("locality")
+def locality(rep, pop, params):
+    """Σ distance**locality_exponent over connections (node positions fixed)."""
+    return rep.cost("locality", pop, params)
+
+
+@njit(cache=True)
+def mean_hamming(tables, n_bits, out):
+    """Mean Hamming distance of each row's output tables to every other row's,
+    as a fraction of ``n_bits`` (row, output) pairs: from the count of ones
+    per bit, in O(S·bits) instead of O(S²·bits)."""
+    size, k_out, n_words = tables.shape
+    ones = np.zeros((k_out, n_words, 64), dtype=np.int64)
+    for i in range(size):
+        for k in range(k_out):
+            for w in range(n_words):
+                x = tables[i, k, w]
+                for b in range(64):
+                    ones[k, w, b] += (x >> np.uint64(b)) & np.uint64(1)
+    for i in range(size):
+        total = 0
+        for k in range(k_out):
+            for w in range(n_words):
+                x = tables[i, k, w]
+                for b in range(64):
+                    c = ones[k, w, b]
+                    total += (size - c) if (x >> np.uint64(b)) & np.uint64(1) else c
+        out[i] = total / max(size - 1, 1) / n_bits
+
+
+@_register("diversity", maximise=True)
+def diversity(rep, pop, params):
+    """Behavioural diversity: mean Hamming distance of the output truth tables
+    to the rest of the population, in [0, 1]; larger is better."""
+    out = np.empty(pop.tables.shape[0])
+    mean_hamming(pop.tables, rep.n_rows * rep.n_outputs, out)
+    return out
+
+
+class ObjectivesParams(Section):
+    weights: dict[str, float] = Field(default_factory=dict, description=(
+        "costs scalarised into fitness, name -> weight: fitness = performance - size penalty "
+        "- sum(weight * cost) (+ weight * diversity); names: connections, wiring, locality, diversity"))
+    separate: list[str] = Field([], description=(
+        "costs that are objectives of their own after performance, in order, for nsga2 / "
+        "stochastic_nsga2 (Clune 2013 P&CC: [\"wiring\"])"))
+    locality_exponent: float = Field(1.0, gt=0.0, description=(
+        "k in the locality cost sum(distance**k); NAND addresses sit on a line in index order"))
+
+    def used(self) -> list[str]:
+        """Every cost the run must price, in a stable order."""
+        return list(dict.fromkeys([*self.weights, *self.separate]))
+
+
+def objective_columns(rep, pop, params: ObjectivesParams, fitness: np.ndarray, out: np.ndarray) -> None:
+    """Fill ``out`` (S, 1 + len(separate)), larger is better: column 0 the
+    fitness with the weighted costs taken off, then each separate objective
+    (a cost negated, a benefit as it is)."""
+    out[:, 0] = fitness
+    values = {name: COSTS.get(name).fn(rep, pop, params) for name in params.used()}
+    for name, weight in params.weights.items():
+        sign = 1.0 if COSTS.get(name).fn.maximise else -1.0
+        out[:, 0] += sign * weight * values[name]
+    for j, name in enumerate(params.separate):
+        out[:, 1 + j] = values[name] if COSTS.get(name).fn.maximise else -values[name]

@@ -1,0 +1,118 @@
+"""The NAND-circuit representation (Kashtan & Alon 2005) behind the engine's interface.
+
+The kernels live in ``evomod.circuits``; this module binds them to a
+``CircuitSpec`` and registers ``representation.name = "nand"``.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from numba import njit
+from pydantic import Field
+
+from . import circuits as _circ
+from . import goals as _goals
+from .registry import Section
+from .representation import REPRESENTATIONS, Population, Representation
+
+
+class NandParams(Section):
+    name: str = Field("nand", description="genome type: nand (2-input NAND circuits) | layered (neural networks)")
+    gates: int = Field(12, ge=1, le=200, description=(
+        "G: gates in the genome (Kashtan & Alon 2005: up to 12 per the 2008 paper)"))
+    outputs: int = Field(1, ge=1, le=16, description="K: outputs; each goal gives one expression per output")
+    feedforward: bool = Field(False, description=(
+        "forbid cycles (gate g reads only inputs and gates < g); the original allowed feedback"))
+    settle_steps: Optional[int] = Field(None, ge=2, description=(
+        "synchronous update steps T for cyclic circuits (>= gates + 1; default gates + 1, the fewest "
+        "that let every acyclic circuit settle); "
+        "a row not settled after T steps counts as wrong"))
+
+
+@njit(cache=True)
+def locality(genomes, n_inputs, n_gates, n_outputs, exponent, out):
+    """Σ |pos(source) - pos(reader)|**exponent over the wires of the effective
+    circuit, with every address on a line: input a at a, gate g at N + g,
+    output k at N + G + k."""
+    scratch = np.empty(n_gates, dtype=np.int8)
+    stack = np.empty(n_gates, dtype=np.int64)
+    order = np.empty(n_gates, dtype=np.int64)
+    for i in range(genomes.shape[0]):
+        genome = genomes[i]
+        count, _ = _circ._effective_order(genome, n_inputs, n_gates, n_outputs, scratch, stack, order)
+        total = 0.0
+        for idx in range(count):
+            g = order[idx]
+            for side in range(2):
+                total += abs(float(genome[2 * g + side] - (n_inputs + g))) ** exponent
+        for k in range(n_outputs):
+            total += abs(float(genome[2 * n_gates + k] - (n_inputs + n_gates + k))) ** exponent
+        out[i] = total
+
+
+class NandCircuits(Representation):
+    """Populations of ``CircuitSpec`` circuits; ``spec`` holds the shape."""
+
+    costs = ("connections", "locality")
+
+    def __init__(self, spec: _circ.CircuitSpec):
+        self.spec = spec
+        self.n_inputs, self.n_outputs = spec.n_inputs, spec.n_outputs
+        self.high = spec.locus_high()
+        self.inputs, self.mask = _goals.input_tables(spec.n_inputs), _goals.row_mask(spec.n_inputs)
+
+    def population(self, genomes):
+        genomes = np.array(genomes, dtype=_circ.GENOME_DTYPE, ndmin=2)
+        return Population.allocate(genomes, self.n_outputs, self.n_words,
+                                   effective=np.zeros(genomes.shape[0], np.uint64))
+
+    def random_population(self, size, state):
+        return self.population(_circ.random_genomes(size, self.high, state))
+
+    def evaluate(self, pop):
+        s = self.spec
+        _circ.evaluate(pop.genomes, s.n_inputs, s.n_gates, s.n_outputs, s.settle_steps, self.inputs,
+                       self.mask, pop.stale, pop.tables, pop.valid, pop.size, pop.extra["effective"])
+
+    def vary(self, pop, keep, selection, state):
+        _circ.mutate(pop.genomes, keep, selection.pm, self.high, state, pop.stale, pop.extra["effective"],
+                     self.spec.n_gates)
+        _circ.crossover(pop.genomes, keep, selection.pc, state, pop.stale)
+
+    def cost(self, name, pop, params):
+        if name == "connections":  # two wires per effective gate, one per output
+            return (2 * pop.size + self.n_outputs).astype(np.float64)
+        if name == "locality":
+            out = np.empty(pop.genomes.shape[0])
+            s = self.spec
+            locality(pop.genomes, s.n_inputs, s.n_gates, s.n_outputs, float(params.locality_exponent), out)
+            return out
+        raise KeyError(name)
+
+    def row_costs(self, pop, i, params):
+        return {"connections": 2 * pop.size[i] + self.n_outputs}
+
+    def to_graph(self, genome, inputs=None, directed=False):
+        return _circ.to_graph(genome, self.spec, inputs, directed)
+
+    def headline(self, genome, size):
+        s = self.spec
+        return f"{s.n_gates}-gate NAND circuit, {size} effective gates" + (", feed-forward" if s.feedforward else "")
+
+    def describe(self, genome, inputs):
+        return _circ.describe(genome, self.spec, inputs)
+
+    def check_genome(self, values):
+        high = self.spec.locus_high()
+        if isinstance(values, list) and len(values) == self.spec.n_loci and all(
+                isinstance(v, int) and not isinstance(v, bool) and 0 <= v < h for v, h in zip(values, high)):
+            return ""
+        return f"must be {self.spec.n_loci} integer addresses, locus j in [0, {int(high.max())})"
+
+
+@REPRESENTATIONS.register("nand", NandParams)
+def nand(params: NandParams, n_inputs: int) -> NandCircuits:
+    return NandCircuits(_circ.CircuitSpec(n_inputs, params.gates, params.outputs, params.feedforward,
+                                          params.settle_steps or params.gates + 1))
