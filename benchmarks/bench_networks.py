@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from evomod import goals, layered, rng
+from evomod import goals, layered, rng, wiring
 
 
 def numpy_outputs(genomes: np.ndarray, spec: layered.LayeredSpec, x: np.ndarray) -> np.ndarray:
@@ -100,12 +100,12 @@ def main(argv=None) -> int:
     t_mutate = best_time(run_mutate, repeats)
 
     n_c = np.zeros(size, dtype=np.int64)
-    wiring = np.zeros(size)
+    wire = np.zeros(size)
 
     def run_costs(optimal):
         todo[:] = True
-        layered.connection_costs(genomes, todo, optimal, spec.layer_start, spec.slot_start,
-                                 spec.slot_src, spec.slot_dst, spec.node_x, spec.node_y, n_c, wiring)
+        wiring.connection_costs(genomes, todo, optimal, spec.layer_start, spec.slot_start,
+                                 spec.slot_src, spec.slot_dst, spec.node_x, spec.node_y, n_c, wire)
 
     run_costs(True)
     t_costs = best_time(lambda: run_costs(True), repeats)

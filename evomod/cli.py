@@ -1,4 +1,4 @@
-"""``evomod`` command line: run, presets, show, modularity.
+"""``evomod`` command line: run, presets, show, modularity, bench.
 
 Bad input (config key, genome file, flag) prints one line on stderr and
 exits with code 2 before anything is written.
@@ -40,14 +40,15 @@ def summary_text(result, out: Path | None) -> str:
             for g, t in result.first_solved.items()))
     else:
         parts.append(f"{len(solved)} of the {len(result.first_solved)} goals met were solved at least once.")
+    size = "effective gates" if cfg.representation.name == "nand" else "nodes after pruning"
     parts.append(f"Final best on {result.final_goal}: fitness {result.best_fitness:.3f} "
-                 f"(performance {result.best_performance:.3f}, {result.best_n_effective} effective gates).")
+                 f"(performance {result.best_performance:.3f}, {result.best_n_effective} {size}).")
     mod = result.modularity
     if mod:
         qm = "not computed" if mod["qm"] is None else f"{mod['qm']:.3f}"
         parts.append(f"Its modularity: Q {mod['q']:.3f}, Q_m {qm} ({len(mod['modules'])} modules).")
     if out is not None:
-        parts.append(f"Records: {out / 'records.parquet'} (plotted in {out / 'fitness.png'}); best circuit: "
+        parts.append(f"Records: {out / 'records.parquet'} (plotted in {out / 'fitness.png'}); best genome: "
                      f"{out / 'best.json'} (see it with `evomod show {out / 'best.json'}`).")
     return " ".join(parts)
 
@@ -203,6 +204,21 @@ def cmd_modularity(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from .bench import DEFAULT_STRATEGIES, DEFAULT_TASKS, bench_selection
+
+    if args.runs < 1:
+        raise ConfigError(f"--runs {args.runs}: must be >= 1", "--runs")
+    if args.generations is not None and args.generations < 1:
+        raise ConfigError(f"--generations {args.generations}: must be >= 1", "--generations")
+    strategies = args.strategies.split(",") if args.strategies else list(DEFAULT_STRATEGIES)
+    tasks = args.tasks.split(",") if args.tasks else list(DEFAULT_TASKS)
+    out = Path(args.out)
+    _, text = bench_selection(strategies, tasks, args.runs, args.generations, out, progress=not args.quiet)
+    print(text + f"\nTable: {out / 'selection.md'}; plot: {out / 'selection.png'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="evomod", description="Fast evolutionary simulations of how modularity evolves.")
     p.add_argument("--version", action="version", version=f"evomod {__version__}")
@@ -236,6 +252,16 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--n-random", type=int, help="random networks for Q_rand (default: as the run)")
     m.add_argument("--seed", type=int, default=0, help="seed of the search for Q (default 0)")
     m.set_defaults(func=cmd_modularity)
+    b = sub.add_parser("bench", help="benchmark selection strategies across tasks and seeds")
+    b.add_argument("what", choices=["selection"], help="what to benchmark")
+    b.add_argument("--runs", type=int, default=30, help="seeds per strategy and task (default 30)")
+    b.add_argument("--tasks", help="comma-separated presets (NAME stands for NAME-mvg; default "
+                   "ka2005-logic-mvg,clune2013-pa)")
+    b.add_argument("--strategies", help="comma-separated strategies (default: every built-in one but deap:NAME)")
+    b.add_argument("--generations", type=int, help="generation cap of every run (default: the preset's)")
+    b.add_argument("--out", default="bench-selection", help="directory for selection.md and selection.png")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_bench)
     return p
 
 

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Union
 import tomli_w
 from pydantic import Field, SerializeAsAny, ValidationError
 
-from . import nand, networks  # noqa: F401  (register the representations)
+from . import nand, networks
 from . import tasks as _tasks
 from .costs import COSTS, ObjectivesParams
 from .registry import ConfigError, Section
@@ -27,6 +27,7 @@ from .schedules import SCHEDULES
 from .selection import SELECTION
 from .tasks import TASKS
 
+_REPRESENTATION_MODULES = (nand, networks)  # imported for their registrations
 PLUGINS = {"task": TASKS, "representation": REPRESENTATIONS, "selection": SELECTION, "schedule": SCHEDULES}
 DEFAULT_PRESET = "ka2005-logic-mvg"
 _DEFAULT_PLUGIN = {"task": "logic", "representation": "nand", "selection": "elite", "schedule": "mvg"}

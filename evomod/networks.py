@@ -16,6 +16,7 @@ from pydantic import Field
 
 from . import goals as _goals
 from . import layered as _lay
+from . import wiring as _wir
 from . import rng as _rng
 from .modularity.score import _EPS, _modularity_matrix, check_adjacency
 from .modularity.search import _refine_bisection
@@ -70,9 +71,9 @@ def update_structure(genomes, todo, optimal, layer_start, slot_start, slot_src, 
     kept = np.zeros(node_x.shape[0], dtype=np.bool_)
     for i in range(genomes.shape[0]):
         if todo[i]:
-            _lay._kept(genomes[i], layer_start, slot_start, slot_src, slot_dst, kept)
+            _wir._kept(genomes[i], layer_start, slot_start, slot_src, slot_dst, kept)
             size[i] = kept.sum()
-    _lay.connection_costs(genomes, todo, optimal, layer_start, slot_start, slot_src, slot_dst,
+    _wir.connection_costs(genomes, todo, optimal, layer_start, slot_start, slot_src, slot_dst,
                           node_x, node_y, n_connections, wiring)
 
 
@@ -83,7 +84,7 @@ def locality(genomes, layer_start, slot_start, slot_src, slot_dst, node_x, node_
     kept = np.zeros(node_x.shape[0], dtype=np.bool_)
     for i in range(genomes.shape[0]):
         g = genomes[i]
-        _lay._kept(g, layer_start, slot_start, slot_src, slot_dst, kept)
+        _wir._kept(g, layer_start, slot_start, slot_src, slot_dst, kept)
         total = 0.0
         for s in range(slot_src.shape[0]):
             if g[s] != 0 and kept[slot_dst[s]]:
@@ -157,7 +158,7 @@ class LayeredNetworks(Representation):
         return {"connections": float(pop.extra["connections"][i]), "wiring": float(pop.extra["wiring"][i])}
 
     def to_graph(self, genome, inputs=None, directed=True):
-        A, names = _lay.to_graph(genome, self.spec, directed)
+        A, names = _wir.to_graph(genome, self.spec, directed)
         if inputs is not None:  # name the input nodes after the task's inputs
             names = [inputs[int(n[2:])] if n.startswith("in") else n for n in names]
         return A, names
@@ -172,7 +173,7 @@ class LayeredNetworks(Representation):
         s = self.spec
         names = s.node_names()
         names[: s.n_inputs] = list(inputs)
-        kept = _lay.prune(genome, s)
+        kept = _wir.prune(genome, s)
         lines = []
         for v in range(s.n_inputs, s.n_nodes):
             if not kept[v]:
@@ -203,9 +204,9 @@ class LayeredNetworks(Representation):
         """Nodes of ``to_graph`` at their positions (hidden nodes placed as the
         wiring cost places them), and the weighted connections between them."""
         s = self.spec
-        kept = np.flatnonzero(_lay.prune(genome, s))
+        kept = np.flatnonzero(_wir.prune(genome, s))
         where = {int(v): k for k, v in enumerate(kept)}
-        pos = _lay.node_positions(genome, s, self.optimal)[kept]
+        pos = _wir.node_positions(genome, s, self.optimal)[kept]
         edges = [(where[int(s.slot_src[k])], where[int(s.slot_dst[k])], int(genome[k]))
                  for k in np.flatnonzero(genome[: s.n_slots])
                  if int(s.slot_src[k]) in where and int(s.slot_dst[k]) in where]

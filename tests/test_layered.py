@@ -10,6 +10,7 @@ import pytest
 from scipy.optimize import minimize
 
 from evomod import layered as LN
+from evomod import wiring as W
 from evomod import rng
 from evomod.goals import input_tables, unpack
 
@@ -205,7 +206,7 @@ def test_kernel_args_cover_kernel_parameters(clune):
         "out_tables", "min_connections", "max_connections", "p_add", "p_remove", "bias_rate", "pm", "pc",
         "optimal", "n_connections", "wiring"}
     for fn in (LN.random_networks, LN.evaluate, LN.mutate_clune, LN.mutate_point, LN.crossover,
-               LN.connection_costs, LN.kept_nodes):
+               W.connection_costs, W.kept_nodes):
         assert set(inspect.signature(fn.py_func).parameters) <= known, fn
 
 
@@ -482,7 +483,7 @@ def test_prune_matches_networkx(clune, density):
     pop = numpy_population(clune, 120, 16, density)
     dropped = 0
     for g in pop:
-        kept = LN.prune(g, clune)
+        kept = W.prune(g, clune)
         assert kept.dtype == bool and kept.shape == (23,)
         assert np.array_equal(kept, nx_kept(g, clune))
         dropped += (~kept).sum()
@@ -492,8 +493,8 @@ def test_prune_matches_networkx(clune, density):
 def test_costs_match_numpy_twin(clune, ka):
     for spec, density in ((clune, 0.1), (clune, 0.3), (ka, 0.5)):
         pop = numpy_population(spec, 150, 17, density)
-        n_conn, fixed = LN.costs(pop, spec, optimal=False)
-        _, opt = LN.costs(pop, spec, optimal=True)
+        n_conn, fixed = W.costs(pop, spec, optimal=False)
+        _, opt = W.costs(pop, spec, optimal=True)
         assert n_conn.dtype == np.int64 and fixed.dtype == np.float64
         assert np.array_equal(n_conn, (pop[:, :spec.n_slots] != 0).sum(axis=1))
         for i, g in enumerate(pop):
@@ -506,7 +507,7 @@ def test_optimal_positions_minimise_the_cost(clune):
     pop = numpy_population(clune, 6, 18, 0.25)
     for g in pop:
         edges = pruned_edges(g, clune)
-        pos = LN.node_positions(g, clune, optimal=True)
+        pos = W.node_positions(g, clune, optimal=True)
         free = sorted({v for e in edges for v in e if 8 <= v < 22})
         if not free:
             continue
@@ -530,7 +531,7 @@ def test_costs_todo_semantics(clune):
     todo = np.array([False, True, False, True, True])
     n_conn = np.full(5, -1, dtype=np.int64)
     wiring = np.full(5, -1.0)
-    call(LN.connection_costs, clune, genomes=pop, todo=todo, optimal=True, n_connections=n_conn,
+    call(W.connection_costs, clune, genomes=pop, todo=todo, optimal=True, n_connections=n_conn,
          wiring=wiring)
     assert not todo.any()
     assert (n_conn[[0, 2]] == -1).all() and (wiring[[0, 2]] == -1).all()
@@ -548,7 +549,7 @@ def test_unanchored_hidden_nodes_keep_fixed_coordinates(clune):
     kept = np.zeros(n, dtype=bool)
     kept[[*range(8), 8, 16, 9, 17, 21, 22]] = True
     px, py = np.empty(n), np.empty(n)
-    LN._place(g, kept, clune.layer_start, clune.slot_src, clune.slot_dst, clune.node_x, clune.node_y,
+    W._place(g, kept, clune.layer_start, clune.slot_src, clune.slot_dst, clune.node_x, clune.node_y,
               clune.n_slots, px, py, np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, np.int64),
               np.empty((n, n)), np.empty(n), np.empty(n))
     assert (px[8], py[8], px[16], py[16]) == (clune.node_x[8], 1.0, clune.node_x[16], 2.0)
@@ -562,7 +563,7 @@ def test_unanchored_hidden_nodes_keep_fixed_coordinates(clune):
 def test_to_graph_and_positions(clune):
     pop = numpy_population(clune, 40, 20, 0.12)
     for g in pop:
-        A, names = LN.to_graph(g, clune)
+        A, names = W.to_graph(g, clune)
         kept = np.flatnonzero(nx_kept(g, clune))
         assert names == [clune.node_names()[v] for v in kept]
         assert names[:8] == [f"in{k}" for k in range(8)] and names[-1] == "out0"
@@ -571,9 +572,9 @@ def test_to_graph_and_positions(clune):
         for a, b in pruned_edges(g, clune):
             expected[where[a], where[b]] = 1
         assert np.array_equal(A, expected)
-        U, _ = LN.to_graph(g, clune, directed=False)
+        U, _ = W.to_graph(g, clune, directed=False)
         assert np.array_equal(U, np.maximum(expected, expected.T))
         for optimal in (False, True):
-            pos = LN.positions(g, clune, optimal)
+            pos = W.positions(g, clune, optimal)
             assert pos.shape == (len(names), 2)
             assert np.allclose(pos, numpy_wiring(g, clune, optimal)[1][kept])
