@@ -51,6 +51,9 @@ class ModularityParams(Section):
     directed: bool = Field(False, description=(
         "Leicht-Newman Q on the directed wiring graph (Clune 2013) instead of "
         "Newman-Girvan Q on the undirected one (Kashtan & Alon 2005)"))
+    qm: bool = Field(True, description=(
+        "also compute Q_m = (Q - Q_rand) / (Q_max - Q_rand) (Kashtan & Alon); false logs Q alone, "
+        "not normalised, as Clune et al. did, and costs far less on networks of new degree sequences"))
     n_random: int = Field(1000, ge=1, le=1_000_000, description=(
         "degree-preserving random networks per degree sequence for Q_rand (Kashtan & Alon 1000)"))
     cache: str = Field("", description=(

@@ -50,7 +50,10 @@ class ModularityTracker:
         key = A.shape[0].to_bytes(2, "little") + np.packbits(A > 0).tobytes()
         result = self._memo.get(key)
         if result is None:
-            result = _mod.qm(A, self.params.directed, self.params.n_random, self.seed, self.cache)
+            if self.params.qm:
+                result = _mod.qm(A, self.params.directed, self.params.n_random, self.seed, self.cache)
+            else:
+                result = _mod.q_only(A, self.params.directed, self.params.n_random, self.seed)
             self.graphs_measured += 1
             if not result.cached and not math.isnan(result.q_rand):
                 self.randomisations += self.params.n_random

@@ -205,8 +205,9 @@ def test_unknown_schedule_lists_known():
 
 
 def test_unknown_selection_name():
-    e = error_of({"selection": {"name": "tournament"}})
-    assert e.key == "selection.name" and "'tournament'" in str(e) and "elite" in str(e)
+    e = error_of({"selection": {"name": "tournaments"}})
+    assert e.key == "selection.name" and "'tournaments'" in str(e)
+    assert all(n in str(e) for n in ("elite", "tournament", "nsga2", "lexicase", "deap:NAME"))
 
 
 def test_unknown_representation_name():

@@ -146,5 +146,14 @@ def test_bad_modularity_config():
         small(modularity={"every": -1})
     with pytest.raises(C.ConfigError, match="modularity.n_random"):
         small(modularity={"n_random": 0})
-    with pytest.raises(C.ConfigError, match="allowed here: every, directed, n_random, cache"):
+    with pytest.raises(C.ConfigError, match="allowed here: every, directed, qm, n_random, cache"):
         small(modularity={"method": "louvain"})
+
+
+def test_q_without_the_null_model_logs_the_same_q(logged):
+    plain = run(small(seed=3, modularity={"qm": False}))
+    a, b = logged.records.columns(), plain.records.columns()
+    assert np.array_equal(a["q"], b["q"]) and np.isnan(b["qm"]).all()
+    assert plain.modularity["labels"] == logged.modularity["labels"]
+    assert plain.modularity["qm"] is None and "modularity.qm = false" in plain.modularity["reason"]
+    assert plain.modularity["randomisations"] == 0

@@ -5,6 +5,7 @@ Public API::
     q(A, labels, directed=False)                  # Q of a partition
     max_q(A, directed=False, method="spectral")   # (Q, labels)
     qm(A, directed=False, n_random=1000, seed=0)  # QmResult(q, q_rand, q_max, qm, labels, ...)
+    q_only(A, directed=False, seed=0)             # the same Q and labels, no null model
 
 Parts: ``score`` (Q, validation), ``search`` (spectral division + refinement,
 the default), ``louvain``, ``exhaustive``, ``swaps`` (degree-preserving swap
@@ -15,7 +16,7 @@ Q_max per degree sequence) and ``normalised`` (Q_m).
 from .cache import DegreeCache
 from .exhaustive import EXHAUSTIVE_MAX_N, exhaustive_kernel
 from .louvain import louvain_kernel
-from .normalised import QM_RESTARTS, QmResult, q_max, q_rand, qm
+from .normalised import QM_RESTARTS, QmResult, q_max, q_only, q_rand, qm
 from .nullmodel import canonical_realisation, degree_key
 from .score import check_adjacency, q, q_kernel
 from .search import DEFAULT_RESTARTS, METHODS, max_q, max_q_kernel, quick_max_q_kernel
@@ -24,4 +25,4 @@ from .swaps import randomise
 __all__ = ["DEFAULT_RESTARTS", "EXHAUSTIVE_MAX_N", "METHODS", "QM_RESTARTS", "DegreeCache",
            "QmResult", "canonical_realisation", "check_adjacency", "degree_key",
            "exhaustive_kernel", "louvain_kernel", "max_q", "max_q_kernel", "q", "q_kernel", "quick_max_q_kernel",
-           "q_max", "q_rand", "qm", "randomise"]
+           "q_max", "q_only", "q_rand", "qm", "randomise"]

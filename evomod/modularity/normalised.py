@@ -181,6 +181,20 @@ def _q_max_of(W, directed, seed, n_steps=None, n_runs=ANNEAL_RUNS, t_start=ANNEA
                                float(t_end), int(n_restarts), _state(seed, 2)))
 
 
+def q_only(A, directed=False, n_random=1000, seed=0) -> QmResult:
+    """Q_real and its partition exactly as :func:`qm` finds them, without the
+    null model: Q_rand, Q_max and Q_m are NaN (Clune et al. did not normalise)."""
+    directed = bool(directed)
+    W = _binary(A, directed)
+    nan = float("nan")
+    if not W.any():
+        return QmResult(0.0, nan, nan, nan, np.zeros(W.shape[0], dtype=np.int64), int(n_random), False,
+                        "no edges")
+    q_real, labels = quick_max_q_kernel(W, directed, DEFAULT_RESTARTS, _state(seed, 0))
+    return QmResult(float(q_real), nan, nan, nan, labels, int(n_random), False,
+                    "not computed: modularity.qm = false")
+
+
 def qm(A, directed=False, n_random=1000, seed=0, cache=None) -> QmResult:
     """Normalised modularity ``Q_m = (Q_real - Q_rand) / (Q_max - Q_rand)``.
 
