@@ -161,7 +161,8 @@ def _show_network(args, data, rep) -> None:
 
     directed = data["modularity"]["directed"]
     A, names = rep.to_graph(data["genome"], data["inputs"], directed)
-    q, labels = _mod.max_q(A, directed)
+    method = "bisection" if data["modularity"]["method"] == "bisection" else "spectral"
+    q, labels = _mod.max_q(A, directed, method)
     split = rep.left_right_split(data["genome"], directed)
     path = Path(args.draw) if args.draw else Path(args.genome).with_name("network.png")
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -186,7 +187,7 @@ def cmd_modularity(args) -> int:
     if n_random < 1:
         raise ConfigError(f"--n-random {n_random}: must be >= 1", "--n-random")
     A, names = data["rep"].to_graph(data["genome"], data["inputs"], directed)
-    out = partition_summary(_mod.qm(A, directed, n_random, args.seed), names)
+    out = partition_summary(_mod.qm(A, directed, n_random, args.seed, method=data["modularity"]["method"]), names)
     out["directed"] = directed
     if args.json:
         print(json.dumps(out))

@@ -13,7 +13,7 @@ import copy
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Union
+from typing import Any, Iterable, Literal, Union
 
 import tomli_w
 from pydantic import Field, SerializeAsAny, ValidationError
@@ -54,6 +54,9 @@ class ModularityParams(Section):
     qm: bool = Field(True, description=(
         "also compute Q_m = (Q - Q_rand) / (Q_max - Q_rand) (Kashtan & Alon); false logs Q alone, "
         "not normalised, as Clune et al. did, and costs far less on networks of new degree sequences"))
+    method: Literal["search", "bisection"] = Field("search", description=(
+        "how Q of the best is found: search (spectral divisions, refinement, restarts) or bisection "
+        "(recursive spectral bisection alone, as in Clune et al.'s source)"))
     n_random: int = Field(1000, ge=1, le=1_000_000, description=(
         "degree-preserving random networks per degree sequence for Q_rand (Kashtan & Alon 1000)"))
     cache: str = Field("", description=(

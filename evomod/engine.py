@@ -254,7 +254,8 @@ def _final_modularity(tracker: ModularityTracker, genome, rep, config: Config, i
         out = partition_summary(tracker.measure(genome), names)
         out.update(tracker.stats())
     else:
-        q, labels = _mod.max_q(A, config.modularity.directed)
+        method = "bisection" if config.modularity.method == "bisection" else "spectral"
+        q, labels = _mod.max_q(A, config.modularity.directed, method)
         nan = float("nan")
         out = partition_summary(_mod.QmResult(q, nan, nan, nan, labels, config.modularity.n_random,
                                               False, "not computed: modularity.every = 0"), names)

@@ -89,7 +89,8 @@ def genome_dict(result: RunResult) -> dict:
         "gate_penalty": result.config.fitness.gate_penalty,
         "free_gates": result.config.fitness.free_gates,
         "modularity": {"directed": result.config.modularity.directed,
-                       "n_random": result.config.modularity.n_random},
+                       "n_random": result.config.modularity.n_random,
+                       "method": result.config.modularity.method},
     }
 
 
@@ -167,10 +168,12 @@ def read_genome(path: Path) -> dict:
     data["goal"] = goal
     mod = data.get("modularity", {})  # absent in files older than Q_m logging
     if not (isinstance(mod, dict) and isinstance(mod.get("directed", False), bool)
-            and type(mod.get("n_random", 1000)) is int and mod.get("n_random", 1000) >= 1):
-        raise ConfigError(f"{path}: 'modularity' must be an object with 'directed' (true/false) and "
-                          "'n_random' (an integer >= 1)", "modularity")
-    data["modularity"] = {"directed": mod.get("directed", False), "n_random": mod.get("n_random", 1000)}
+            and type(mod.get("n_random", 1000)) is int and mod.get("n_random", 1000) >= 1
+            and mod.get("method", "search") in ("search", "bisection")):
+        raise ConfigError(f"{path}: 'modularity' must be an object with 'directed' (true/false), "
+                          "'n_random' (an integer >= 1) and 'method' (search or bisection)", "modularity")
+    data["modularity"] = {"directed": mod.get("directed", False), "n_random": mod.get("n_random", 1000),
+                          "method": mod.get("method", "search")}
     data["rep"] = rep
     data["task"] = task
     data["genome"] = np.asarray(genome, dtype=rep.genome_dtype)

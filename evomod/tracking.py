@@ -51,9 +51,11 @@ class ModularityTracker:
         result = self._memo.get(key)
         if result is None:
             if self.params.qm:
-                result = _mod.qm(A, self.params.directed, self.params.n_random, self.seed, self.cache)
+                result = _mod.qm(A, self.params.directed, self.params.n_random, self.seed, self.cache,
+                                 self.params.method)
             else:
-                result = _mod.q_only(A, self.params.directed, self.params.n_random, self.seed)
+                result = _mod.q_only(A, self.params.directed, self.params.n_random, self.seed,
+                                     self.params.method)
             self.graphs_measured += 1
             if not result.cached and not math.isnan(result.q_rand):
                 self.randomisations += self.params.n_random

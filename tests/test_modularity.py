@@ -311,3 +311,27 @@ def test_bad_method_and_size():
         M.max_q(karate(), method="exhaustive")
     with pytest.raises(ValueError, match="n_restarts"):
         M.max_q(karate(), n_restarts=-1)
+
+
+# --- recursive spectral bisection (Clune et al.'s partition) -----------------------------
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_bisection_finds_planted_modules_and_never_beats_the_search(directed):
+    from evomod.modularity import max_q, q
+
+    blocks = np.kron(np.eye(3), np.ones((4, 4)) - np.eye(4))
+    blocks[3, 4] = blocks[7, 8] = 1.0  # a bridge between neighbouring blocks
+    if not directed:
+        blocks = np.maximum(blocks, blocks.T)
+    value, labels = max_q(blocks, directed, method="bisection")
+    assert sorted(np.bincount(labels).tolist()) == [4, 4, 4]
+    assert value == pytest.approx(q(blocks, labels, directed))
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        A = (rng.random((14, 14)) < 0.2).astype(float)
+        np.fill_diagonal(A, 0)
+        if not directed:
+            A = np.maximum(A, A.T)
+        b, lab = max_q(A, directed, method="bisection")
+        assert b == pytest.approx(q(A, lab, directed))
+        assert b <= max_q(A, directed)[0] + 1e-12

@@ -111,7 +111,7 @@ def test_cli_modularity_json_matches_the_library(tmp_path, capsys):
                  "--set", "selection.elite=30", "--set", "modularity.n_random=30"]) == 0
     capsys.readouterr()
     genome = json.loads((out / "best.json").read_text())
-    assert genome["modularity"] == {"directed": False, "n_random": 30}
+    assert genome["modularity"] == {"directed": False, "n_random": 30, "method": "search"}
     for flags, directed in (([], False), (["--directed"], True)):
         assert main(["modularity", str(out / "best.json"), "--json", *flags]) == 0
         got = json.loads(capsys.readouterr().out)
@@ -146,7 +146,9 @@ def test_bad_modularity_config():
         small(modularity={"every": -1})
     with pytest.raises(C.ConfigError, match="modularity.n_random"):
         small(modularity={"n_random": 0})
-    with pytest.raises(C.ConfigError, match="allowed here: every, directed, qm, n_random, cache"):
+    with pytest.raises(C.ConfigError, match="allowed here: every, directed, qm, method, n_random, cache"):
+        small(modularity={"algorithm": "louvain"})
+    with pytest.raises(C.ConfigError, match="modularity.method = 'louvain': .*'search' or 'bisection'"):
         small(modularity={"method": "louvain"})
 
 

@@ -8,6 +8,8 @@
   exhaustive optimum on every random graph of <= 10 nodes in the tests.
 - ``"louvain"``: node moves and aggregation (Blondel et al. 2008).
 - ``"exhaustive"``: every set partition, exact; n <= 12.
+- ``"bisection"``: the spectral divisions alone, no multi-way refinement or
+  restarts: the recursive bisection of Clune et al.'s source.
 
 ``quick_max_q_kernel`` starts from Louvain's local moves instead of the
 spectral division (no LAPACK call): the estimator behind Q_m.
@@ -392,6 +394,22 @@ def quick_max_q_kernel(A, directed, n_restarts, state):
     return q_kernel(A, best, directed), best
 
 
+@njit(cache=True)
+def bisection_kernel(A, directed):
+    """Recursive spectral bisection alone, as Clune et al.'s code partitions:
+    leading-eigenvector splits of the (symmetrised) modularity matrix, each
+    refined by vertex moving, until no split raises Q; no multi-way
+    refinement, no restarts. Same contract as ``max_q_kernel``."""
+    n = A.shape[0]
+    B, m = _modularity_matrix(A, directed)
+    labels = np.zeros(n, dtype=np.int64)
+    if m <= 0.0 or n == 1:
+        return 0.0, labels
+    _spectral_divide(B, labels, 1)
+    labels, _k = _renumber(labels)
+    return q_kernel(A, labels, directed), labels
+
+
 def _spectral(A, directed, seed, n_restarts):
     return max_q_kernel(A, directed, n_restarts, _rng.seeded_state(seed))
 
@@ -406,7 +424,11 @@ def _exhaustive(A, directed, seed, n_restarts):
     return exhaustive_kernel(A, directed)
 
 
-METHODS = {"spectral": _spectral, "louvain": _louvain, "exhaustive": _exhaustive}
+def _bisection(A, directed, seed, n_restarts):
+    return bisection_kernel(A, directed)
+
+
+METHODS = {"spectral": _spectral, "louvain": _louvain, "exhaustive": _exhaustive, "bisection": _bisection}
 
 
 def max_q(A, directed=False, method="spectral", seed=0, *, n_restarts=DEFAULT_RESTARTS):
@@ -418,8 +440,9 @@ def max_q(A, directed=False, method="spectral", seed=0, *, n_restarts=DEFAULT_RE
         Adjacency matrix, as for :func:`q`.
     directed : bool
         Maximise Leicht–Newman Q (the spectral step uses ``B + B^T``).
-    method : {"spectral", "louvain", "exhaustive"}
-        Search, see the module docstring; ``"exhaustive"`` is exact, n <= 12.
+    method : {"spectral", "louvain", "exhaustive", "bisection"}
+        Search, see the module docstring; ``"exhaustive"`` is exact, n <= 12;
+        ``"bisection"`` is recursive spectral bisection alone (Clune et al.).
     seed : int
         Seeds the restarts / node order; the result is deterministic in it.
     n_restarts : int
