@@ -24,6 +24,7 @@ from .costs import COSTS, ObjectivesParams
 from .registry import ConfigError, Section
 from .representation import REPRESENTATIONS
 from .schedules import SCHEDULES
+from . import selection as _selection
 from .selection import SELECTION
 from .tasks import TASKS
 
@@ -159,10 +160,7 @@ def _check_consistency(config: Config) -> Config:
                 raise ConfigError(f"schedule.goals: unknown goal {g!r}; the task's goals: "
                                   f"{', '.join(task.goals)}", "schedule.goals")
     _check_objectives(config.objectives, rep, config.selection)
-    elite = getattr(config.selection, "elite", None)
-    if elite is not None and 2 * elite > config.population:
-        raise ConfigError(f"selection.elite = {elite}: must be <= population/2 = "
-                          f"{config.population // 2}", "selection.elite")
+    _selection.check(config.selection, config.population)
     return config
 
 

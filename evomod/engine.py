@@ -170,7 +170,9 @@ class _Loop:
             getattr(rec, name)[t] = value
 
     def step(self, select, sel_params) -> None:
-        parents, keep = select(self.objectives, self.state, sel_params, (self.cases, self.n_cases))
+        # lexicase reads cases word by word: padding bits (tables of < 64 rows)
+        # are 0 for every row, so they filter nothing
+        parents, keep = select(self.objectives, self.state, sel_params, (self.cases, 64 * self.cases.shape[1]))
         self.pop, self.spare = reproduce(parents, self.pop, self.spare)
         self.rep.vary(self.pop, keep, sel_params, self.state)
 
