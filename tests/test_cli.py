@@ -378,3 +378,39 @@ def test_subprocess_exit_codes(in_tmp):
                           "--out", str(in_tmp / "x")], capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert not (in_tmp / "x").exists()
+
+
+# --- bench selection ----------------------------------------------------------------------------
+
+def test_bench_selection_writes_table_and_plot(in_tmp, capsys):
+    out = in_tmp / "bench"
+    assert main(["bench", "selection", "--runs", "2", "--generations", "30", "--tasks", "ka2005-logic",
+                 "--strategies", "elite,lexicase", "--out", str(out), "-q"]) == 0
+    text = (out / "selection.md").read_text()
+    rows = [ln for ln in text.splitlines() if ln.startswith("| ka2005-logic-mvg |")]
+    assert [r.split("|")[2].strip() for r in rows] == ["elite", "lexicase"]
+    assert all(r.split("|")[3].strip().endswith("/2") for r in rows)
+    assert (out / "selection.png").stat().st_size > 0
+    assert text in capsys.readouterr().out
+
+
+def test_bench_selection_skips_what_cannot_run():
+    from evomod.bench import compatible, summarise, Outcome
+
+    assert "selection 'elite' uses one objective" in compatible("elite", "clune2013-pcc")
+    assert compatible("stochastic_nsga2", "clune2013-pcc") == ""
+    rows = summarise([Outcome("a", "t", s, solved, 0.1 * s, 0.001) for s, solved in
+                      enumerate([10, None, 30, 20])])
+    assert rows[0]["solved"] == 3 and rows[0]["median"] == 20 and rows[0]["iqr"] == (15.0, 25.0)
+
+
+@pytest.mark.parametrize("argv, key", [
+    (["--strategies", "best"], "selection.name"),
+    (["--tasks", "nope"], "--tasks"),
+    (["--runs", "0"], "--runs"),
+])
+def test_bench_selection_bad_input(in_tmp, capsys, argv, key):
+    assert main(["bench", "selection", "--out", str(in_tmp / "b"), "-q", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and (key in err)
+    assert not (in_tmp / "b").exists()
