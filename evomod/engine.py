@@ -124,11 +124,6 @@ class RunResult:
         return self.records.length
 
 
-def goal_tables(config: Config) -> dict[str, np.ndarray]:
-    """Each named goal of the task as ``uint64 (K, W)``."""
-    return _tasks.build(config.task).goals
-
-
 def _goal_expressions(task: _tasks.Task, schedule) -> dict[str, list[str]]:
     return {name: task.expressions.get(name, [name]) for name in schedule.names}
 

@@ -176,6 +176,19 @@ def ranks_stochastic_2d(x0, x1, p, state):
     return rank, n_fronts
 
 
+@njit(cache=True, inline="always")
+def _considered(stochastic, threshold, buf, avail, state):
+    """Whether an objective enters this dominance test: always, or with
+    probability threshold / 2**32, drawing 32 random bits at a time from a
+    buffered 64-bit word. Returns ``(considered, buf, avail)``."""
+    if not stochastic:
+        return True, buf, avail
+    if avail == 0:
+        buf = _rng.next_u64(state)
+        avail = 2
+    return (buf & _MASK32) < threshold, buf >> _U32, avail - 1
+
+
 @njit(cache=True)
 def ranks_pairwise(objectives, p, state, need):
     """Front ranks by Deb's fast non-dominated sort, with stochastic dominance
@@ -205,15 +218,7 @@ def ranks_pairwise(objectives, p, state, need):
                 a_dom = True
                 for k in range(1, n_obj):
                     if x[a, k] < x[b, k]:
-                        if stochastic:
-                            if avail == 0:
-                                buf = _rng.next_u64(state)
-                                avail = 2
-                            considered = (buf & _MASK32) < threshold
-                            buf >>= _U32
-                            avail -= 1
-                        else:
-                            considered = True
+                        considered, buf, avail = _considered(stochastic, threshold, buf, avail, state)
                         if considered:
                             a_dom = False
                             break
@@ -225,15 +230,7 @@ def ranks_pairwise(objectives, p, state, need):
                 worse = False
                 for k in range(1, n_obj):
                     if x[a, k] != x[b, k]:
-                        if stochastic:
-                            if avail == 0:
-                                buf = _rng.next_u64(state)
-                                avail = 2
-                            considered = (buf & _MASK32) < threshold
-                            buf >>= _U32
-                            avail -= 1
-                        else:
-                            considered = True
+                        considered, buf, avail = _considered(stochastic, threshold, buf, avail, state)
                         if considered:
                             if x[a, k] > x[b, k]:
                                 better = True

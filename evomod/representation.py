@@ -61,11 +61,6 @@ class Population:
         return Population(*(np.empty_like(a) for a in self.arrays()[:5]),
                           {k: np.empty_like(v) for k, v in self.extra.items()})
 
-    def row(self, i: int) -> "Population":
-        """Row ``i`` as a one-row population (views)."""
-        return Population(*(a[i:i + 1] for a in self.arrays()[:5]),
-                          {k: v[i:i + 1] for k, v in self.extra.items()})
-
 
 class Representation:
     """Base class: a genome type's kernels behind a small interface.
