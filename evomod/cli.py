@@ -63,8 +63,12 @@ def cmd_run(args) -> int:
     name = _source_name(args.config)
     out = Path(args.out) if args.out else default_out_dir(name, cfg.seed)
     check_out_dir(out)
-    result = run(cfg, progress=not args.quiet)
+    if args.checkpoint_every < 1:
+        raise ConfigError(f"--checkpoint-every {args.checkpoint_every}: must be >= 1", "--checkpoint-every")
+    result = run(cfg, progress=not args.quiet, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every)
     write_run(result, out, source=name, plot=True)
+    if args.checkpoint and result.status != "interrupted":
+        Path(args.checkpoint).unlink(missing_ok=True)  # the run is complete on disk
     print(summary_text(result, out))
     return 130 if result.status == "interrupted" else 0
 
@@ -231,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="output directory (must not exist or be empty; default runs/NAME-sSEED)")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config key, e.g. --set selection.pm=0.5 (repeatable)")
+    r.add_argument("--checkpoint", metavar="FILE", help=(
+        "save the run's state to FILE every --checkpoint-every generations; if FILE exists (same "
+        "config), resume from it, giving the records an uninterrupted run gives"))
+    r.add_argument("--checkpoint-every", type=int, default=1000, metavar="N", help="default 1000")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
     pr = sub.add_parser("presets", help="list the built-in configs, or print one as TOML")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from . import checkpoint as _checkpoint
 from . import modularity as _mod
 from . import rng as _rng
 from . import tasks as _tasks
@@ -172,11 +173,14 @@ class _Loop:
         self.rep.vary(self.pop, keep, sel_params, self.state)
 
 
-def run(config: Config, progress: bool = False) -> RunResult:
+def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_every: int = 1000) -> RunResult:
     """Evolve one population under ``config``; returns records and the final best.
 
     Ctrl-C stops the run between generations and returns what was done, with
-    ``status = "interrupted"``.
+    ``status = "interrupted"``. With a ``checkpoint`` path, the run's state
+    is saved there every ``checkpoint_every`` generations, and a run started
+    with an existing checkpoint of the same config resumes from it, giving
+    the records an uninterrupted run gives (``evomod.checkpoint``).
     """
     started = time.perf_counter()
     task = _tasks.build(config.task)
@@ -192,10 +196,19 @@ def run(config: Config, progress: bool = False) -> RunResult:
     every, directed = config.modularity.every, config.modularity.directed
     tracker = ModularityTracker(config.modularity, lambda g: rep.to_graph(g, directed=directed)[0],
                                 modularity_seq)
-    measured = None
+    measured, start, elapsed = None, 0, 0.0
+    saved = _checkpoint.load(checkpoint, config) if checkpoint is not None else None
+    if saved is not None:
+        loop.state[:] = _checkpoint.restore(saved, loop.pop, rec)
+        start, elapsed, first_solved = saved["generation"], saved["elapsed"], saved["first_solved"]
+        if unsolved is not None:
+            unsolved -= {g for g, t in first_solved.items() if t is not None}
     bar = _progress_bar(config.generations, progress)
     try:
-        for t in range(config.generations):
+        for t in range(start, config.generations):
+            if checkpoint is not None and t > start and t % checkpoint_every == 0:
+                _checkpoint.save(checkpoint, config, t, loop.pop, loop.state, rec, first_solved,
+                                 elapsed + time.perf_counter() - started)
             if t == rec.capacity:
                 rec.grow()
             goal_idx = schedule.goal_at(t)
@@ -240,7 +253,7 @@ def run(config: Config, progress: bool = False) -> RunResult:
         best_genome=best_genome, best_fitness=float(rec.best_fitness[final]),
         best_performance=float(rec.best_performance[final]),
         best_n_effective=int(rec.n_effective[final]), final_goal=schedule.names[rec.goal[final]],
-        status=status, wall_seconds=time.perf_counter() - started, inputs=list(task.inputs),
+        status=status, wall_seconds=elapsed + time.perf_counter() - started, inputs=list(task.inputs),
         modularity=_final_modularity(tracker, best_genome, rep, config, task.inputs))
 
 
