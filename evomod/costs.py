@@ -10,6 +10,8 @@ selection (``nsga2``, ``stochastic_nsga2``).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from numba import njit
 from pydantic import Field
@@ -90,7 +92,10 @@ class ObjectivesParams(Section):
         "costs that are objectives of their own after performance, in order, for nsga2 / "
         "stochastic_nsga2 (Clune 2013 P&CC: [\"wiring\"])"))
     locality_exponent: float = Field(1.0, gt=0.0, description=(
-        "k in the locality cost sum(distance**k); NAND addresses sit on a line in index order"))
+        "k in the locality cost sum(distance**k) (networks: at their fixed coordinates)"))
+    gate_layout: Literal["line", "grid"] = Field("line", description=(
+        "where NAND inputs, gates and outputs sit for the locality cost: on a line in address "
+        "order, or row by row on a square grid"))
 
     def used(self) -> list[str]:
         """Every cost the run must price, in a stable order."""

@@ -32,10 +32,10 @@ class NandParams(Section):
 
 
 @njit(cache=True)
-def locality(genomes, n_inputs, n_gates, n_outputs, exponent, out):
-    """Σ |pos(source) - pos(reader)|**exponent over the wires of the effective
-    circuit, with every address on a line: input a at a, gate g at N + g,
-    output k at N + G + k."""
+def locality(genomes, n_inputs, n_gates, n_outputs, px, py, exponent, out):
+    """Σ distance(source, reader)**exponent over the wires of the effective
+    circuit; address a (input a, gate a - N, then the outputs) sits at
+    ``(px[a], py[a])``."""
     scratch = np.empty(n_gates, dtype=np.int8)
     stack = np.empty(n_gates, dtype=np.int64)
     order = np.empty(n_gates, dtype=np.int64)
@@ -46,10 +46,22 @@ def locality(genomes, n_inputs, n_gates, n_outputs, exponent, out):
         for idx in range(count):
             g = order[idx]
             for side in range(2):
-                total += abs(float(genome[2 * g + side] - (n_inputs + g))) ** exponent
+                a, b = genome[2 * g + side], n_inputs + g
+                total += np.hypot(px[a] - px[b], py[a] - py[b]) ** exponent
         for k in range(n_outputs):
-            total += abs(float(genome[2 * n_gates + k] - (n_inputs + n_gates + k))) ** exponent
+            a, b = genome[2 * n_gates + k], n_inputs + n_gates + k
+            total += np.hypot(px[a] - px[b], py[a] - py[b]) ** exponent
         out[i] = total
+
+
+def address_positions(n_addresses: int, layout: str) -> tuple[np.ndarray, np.ndarray]:
+    """Where each address sits for the locality cost: on a line in index
+    order, or row by row on a square grid of side ceil(sqrt(n))."""
+    index = np.arange(n_addresses, dtype=np.float64)
+    if layout == "line":
+        return index, np.zeros(n_addresses)
+    side = int(np.ceil(np.sqrt(n_addresses)))
+    return index % side, index // side
 
 
 class NandCircuits(Representation):
@@ -87,7 +99,9 @@ class NandCircuits(Representation):
         if name == "locality":
             out = np.empty(pop.genomes.shape[0])
             s = self.spec
-            locality(pop.genomes, s.n_inputs, s.n_gates, s.n_outputs, float(params.locality_exponent), out)
+            px, py = address_positions(s.n_inputs + s.n_gates + s.n_outputs, params.gate_layout)
+            locality(pop.genomes, s.n_inputs, s.n_gates, s.n_outputs, px, py, float(params.locality_exponent),
+                     out)
             return out
         raise KeyError(name)
 

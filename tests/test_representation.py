@@ -59,8 +59,9 @@ def test_mean_hamming_against_pairwise_distances():
     assert np.allclose(out, pairwise.sum(axis=1) / 29 / 512)
 
 
-def test_nand_costs_against_the_reference_circuit():
-    cfg = C.load(None, ["objectives.locality_exponent=2"])
+@pytest.mark.parametrize("layout", ["line", "grid"])
+def test_nand_costs_against_the_reference_circuit(layout):
+    cfg = C.load(None, ["objectives.locality_exponent=2", f"objectives.gate_layout={layout}"])
     rep = C.representation_of(cfg)
     pop = rep.random_population(40, rng_state(4))
     rep.evaluate(pop)
@@ -71,7 +72,10 @@ def test_nand_costs_against_the_reference_circuit():
         eff = reference.effective_gates(genome, n, g, 1)
         assert conn[i] == 2 * len(eff) + 1
         wires = [(genome[2 * k + s], n + k) for k in eff for s in range(2)] + [(genome[2 * g], n + g)]
-        assert loc[i] == pytest.approx(sum((a - b) ** 2 for a, b in wires))
+        side = 5  # 4 inputs + 12 gates + 1 output = 17 addresses: a 5 x 5 grid
+        where = (lambda a: (a, 0)) if layout == "line" else (lambda a: (a % side, a // side))
+        assert loc[i] == pytest.approx(sum((where(a)[0] - where(b)[0]) ** 2 + (where(a)[1] - where(b)[1]) ** 2
+                                           for a, b in wires))
 
 
 def test_network_costs_match_the_layered_kernels():
