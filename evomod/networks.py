@@ -201,12 +201,12 @@ class LayeredNetworks(Representation):
     # --- drawing and the left/right test -----------------------------------------------
 
     def drawing(self, genome):
-        """Nodes of ``to_graph`` at their positions (hidden nodes placed as the
-        wiring cost places them), and the weighted connections between them."""
+        """Nodes of ``to_graph`` at their coordinates, and the weighted
+        connections between them."""
         s = self.spec
         kept = np.flatnonzero(_wir.prune(genome, s))
         where = {int(v): k for k, v in enumerate(kept)}
-        pos = _wir.node_positions(genome, s, self.optimal)[kept]
+        pos = _wir.node_positions(genome, s, optimal=False)[kept]  # readable: optimal spots can coincide
         edges = [(where[int(s.slot_src[k])], where[int(s.slot_dst[k])], int(genome[k]))
                  for k in np.flatnonzero(genome[: s.n_slots])
                  if int(s.slot_src[k]) in where and int(s.slot_dst[k]) in where]

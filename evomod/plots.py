@@ -15,9 +15,11 @@ def plot_fitness(columns: dict, goal_names: list[str], path: Path, title: str = 
 
     gen = columns["generation"]
     q = np.asarray(columns.get("q", np.full(len(gen), np.nan)), dtype=float)
-    has_q = bool(np.isfinite(q).any())
-    fig = Figure(figsize=(8, 5.4 if has_q else 3.6), layout="constrained")
-    ax = fig.add_subplot(2, 1, 1) if has_q else fig.add_subplot()
+    wiring = np.asarray(columns.get("wiring", np.full(len(gen), np.nan)), dtype=float)
+    has_q, has_wiring = bool(np.isfinite(q).any()), bool(np.isfinite(wiring).any())
+    rows = 1 + has_q + has_wiring
+    fig = Figure(figsize=(8, 1.8 + 1.8 * rows), layout="constrained")
+    ax = fig.add_subplot(rows, 1, 1)
     ax.plot(gen, columns["best_performance"], lw=1, color="tab:green", label="best performance")
     ax.plot(gen, columns["best_fitness"], lw=1, color="tab:blue", label="best fitness")
     ax.plot(gen, columns["mean_fitness"], lw=0.8, color="tab:gray", label="mean fitness")
@@ -35,15 +37,30 @@ def plot_fitness(columns: dict, goal_names: list[str], path: Path, title: str = 
     ax.set_title(title or f"goals: {shown}", fontsize=10)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     if has_q:
-        _plot_modularity(fig.add_subplot(2, 1, 2, sharex=ax), gen, q, columns["qm"])
+        _plot_modularity(fig.add_subplot(rows, 1, 2, sharex=ax), gen, q, columns["qm"])
+    if has_wiring:
+        _plot_costs(fig.add_subplot(rows, 1, rows, sharex=ax), gen, columns["connections"], wiring)
     fig.savefig(path, dpi=120)
     return Path(path)
+
+
+def _plot_costs(ax, gen, connections, wiring) -> None:
+    ax.plot(gen, connections, lw=0.8, color="tab:brown", label="connections of the best")
+    ax.set_ylabel("connections")
+    ax.set_xlabel("generation")
+    right = ax.twinx()
+    right.plot(gen, wiring, lw=0.8, color="tab:olive", label="wiring cost of the best")
+    right.set_ylabel("wiring cost")
+    lines = ax.get_lines() + right.get_lines()
+    ax.legend(lines, [ln.get_label() for ln in lines], loc="upper right", fontsize=8, frameon=False)
 
 
 def _plot_modularity(ax, gen, q, qm) -> None:
     qm = np.asarray(qm, dtype=float)
     for values, color, label in ((q, "tab:purple", "Q of the best"), (qm, "tab:red", "Q_m of the best")):
         ok = np.isfinite(values)  # measured every k-th generation; Q_m undefined at times
+        if not ok.any():  # e.g. Q_m not computed (modularity.qm = false)
+            continue
         x, y = gen[ok], values[ok]
         if len(y) > 500:  # thousands of noisy points: show them faintly, and their running mean
             ax.plot(x, y, lw=0.5, color=color, alpha=0.25)
