@@ -224,6 +224,22 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_study(args) -> int:
+    from .study import run_study
+
+    outcome = run_study(args.study, args.out, scheduler=args.scheduler, cluster=args.cluster, jobs=args.jobs,
+                        workers=args.workers, progress=not args.quiet)
+    print(outcome.text())
+    return 130 if outcome.interrupted else (1 if outcome.failed else 0)
+
+
+def cmd_report(args) -> int:
+    from .report import write_report
+
+    print(write_report(Path(args.study_dir)).text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="evomod", description="Fast evolutionary simulations of how modularity evolves.")
     p.add_argument("--version", action="version", version=f"evomod {__version__}")
@@ -271,6 +287,21 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="bench-selection", help="directory for selection.md and selection.png")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_bench)
+    st = sub.add_parser("study", help="run a grid of configs x seeds on Dask (local cores, SLURM/PBS/SGE/LSF, "
+                        "or an existing scheduler); re-running resumes")
+    st.add_argument("study", help="a study TOML file (see examples/sweep-mvg.toml)")
+    st.add_argument("--out", help="study directory (default studies/NAME); an existing one of the same study resumes")
+    st.add_argument("--cluster", choices=["local", "slurm", "pbs", "sge", "lsf"],
+                    help="where runs go (default: the study's [cluster] kind, else local)")
+    st.add_argument("--jobs", type=int, help="batch jobs to submit with --cluster slurm|pbs|sge|lsf (default: "
+                    "the study's cluster.jobs, else min(runs, 8))")
+    st.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    st.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
+    st.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    st.set_defaults(func=cmd_study)
+    rp = sub.add_parser("report", help="tables, plots and Mann-Whitney tests of a study directory")
+    rp.add_argument("study_dir", help="a directory written by `evomod study`")
+    rp.set_defaults(func=cmd_report)
     return p
 
 

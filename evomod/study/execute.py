@@ -1,0 +1,365 @@
+"""Running a study's runs on Dask ``distributed``: one task = one whole run.
+
+Workers are processes with one thread each (the numba kernels hold the
+GIL): a ``LocalCluster`` by default, an existing scheduler with
+``scheduler=``, or a batch system through dask-jobqueue. Workers compute;
+this process writes every result (``evomod.records.write_run``), so only the
+modularity cache file needs a file system the workers share.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import subprocess
+import time
+import tomllib
+import traceback
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomli_w
+
+from ..registry import ConfigError
+from . import results as _results
+from .spec import CLUSTER_KINDS, RunSpec, Study, expand, load_study, manifest
+
+CONNECT_TIMEOUT = 5  # seconds to reach a --scheduler
+RETRIES = 2  # resubmissions of a task whose worker died
+_SUBMIT = {"slurm": "sbatch", "pbs": "qsub", "sge": "qsub", "lsf": "bsub"}
+_CLASS = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster"}
+_LOCAL_OPTIONS = ("n_workers", "memory_limit")
+# a command that fails when the batch system's controller cannot be reached (jobqueue would only log it)
+_PREFLIGHT = {"slurm": ["sinfo", "-h", "-o", "%P"], "pbs": ["qstat", "-B"], "sge": ["qstat"], "lsf": ["bqueues"]}
+PREFLIGHT_TIMEOUT = 30
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {text[0]}" if text else exc.__class__.__name__
+
+
+# --- on the workers ------------------------------------------------------------------------
+
+def execute(config, checkpoint=None, checkpoint_every=1000):
+    """One run; returns ("ok", RunResult) or ("failed", traceback text, seconds).
+    With ``checkpoint`` (a path the workers can reach), the run saves its
+    state there every ``checkpoint_every`` generations and a retried or
+    restarted run resumes from it, to exactly the uninterrupted records."""
+    from .. import engine
+
+    started = time.perf_counter()
+    try:
+        return ("ok", engine.run(config, checkpoint=checkpoint, checkpoint_every=checkpoint_every))
+    except Exception:
+        return ("failed", traceback.format_exc(), time.perf_counter() - started)
+
+
+def _warm_up(configs, directed_flags) -> None:
+    """Compile (or load from numba's cache) every kernel a run uses, once per worker."""
+    import numpy as np
+
+    from .. import engine
+    from .. import modularity as _mod
+
+    for config in configs:
+        try:
+            engine.run(config)
+        except Exception:  # warming is best effort: the real run reports errors
+            pass
+    two_k4 = np.kron(np.eye(2), np.ones((4, 4)) - np.eye(4))
+    for directed in directed_flags:
+        try:
+            _mod.qm(two_k4, directed, n_random=2)
+        except Exception:
+            pass
+
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
+except ImportError:  # pragma: no cover - distributed is a dependency
+    _WorkerPlugin = object
+
+
+class WarmUp(_WorkerPlugin):
+    """Runs a 2-generation copy of each distinct kind of run on every worker
+    as it joins, so JIT compilation is not counted in the first real run."""
+
+    name = "evomod-warmup"
+
+    def __init__(self, configs, directed_flags):
+        self.configs = configs
+        self.directed_flags = directed_flags
+
+    def setup(self, worker):
+        _warm_up(self.configs, self.directed_flags)
+
+
+def warm_up_configs(runs: list[RunSpec]) -> tuple[list, list]:
+    configs, seen, directed = [], set(), set()
+    for r in runs:
+        cfg = r.config
+        kind = json.dumps([cfg.task.model_dump(mode="json"), cfg.representation.model_dump(mode="json"),
+                           cfg.selection.name, cfg.schedule.name, cfg.objectives.model_dump(mode="json")],
+                          sort_keys=True)
+        directed.add(cfg.modularity.directed)
+        if kind not in seen:
+            seen.add(kind)
+            mod = cfg.modularity.model_copy(update={"every": 0, "cache": ""})
+            configs.append(cfg.model_copy(update={"generations": 2, "modularity": mod}))
+    return configs, sorted(directed)
+
+
+# --- clusters ------------------------------------------------------------------------------
+
+def connect(study: Study, n_tasks: int, scheduler=None, kind=None, jobs=None, workers=None, processes=True,
+            log_directory=None):
+    """A ``distributed.Client`` and the cluster it started (or None); bad input or an
+    unreachable cluster is a one-line ``ConfigError``."""
+    from distributed import Client
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except Exception as exc:
+            raise ConfigError(f"--scheduler {scheduler}: cannot connect within {CONNECT_TIMEOUT} s "
+                              f"({_first_line(exc)})", "--scheduler") from None
+        return client, None
+    table = study.cluster
+    kind = kind or table.get("kind", "local")
+    if kind not in CLUSTER_KINDS:
+        raise ConfigError(f"--cluster {kind}: allowed: {', '.join(CLUSTER_KINDS)}", "--cluster")
+    # the [cluster] options apply unless the table names another kind
+    options = {k: v for k, v in table.items() if k != "kind"} if table.get("kind", kind) == kind else {}
+    if kind == "local":
+        from distributed import LocalCluster
+
+        bad = [k for k in options if k not in _LOCAL_OPTIONS]
+        if bad:
+            raise ConfigError(f"cluster.{bad[0]}: not an option of a local cluster "
+                              f"(allowed: {', '.join(_LOCAL_OPTIONS)})", f"cluster.{bad[0]}")
+        if jobs is not None:
+            raise ConfigError("--jobs: applies to --cluster slurm|pbs|sge|lsf; a local cluster takes --workers",
+                              "--jobs")
+        n = workers or options.get("n_workers") or os.cpu_count() or 1
+        extra = {"memory_limit": options["memory_limit"]} if "memory_limit" in options else {}
+        cluster = LocalCluster(n_workers=max(1, min(n, n_tasks)), threads_per_worker=1, processes=processes,
+                               dashboard_address=None, silence_logs=logging.ERROR, **extra)
+        return Client(cluster), cluster
+    if workers is not None:
+        raise ConfigError(f"--workers: applies to a local cluster; --cluster {kind} takes --jobs", "--workers")
+    submit = _SUBMIT[kind]
+    if shutil.which(submit) is None:
+        raise ConfigError(f"--cluster {kind}: `{submit}` not found on PATH; is {kind.upper()} installed "
+                          "on this machine?", "--cluster")
+    _preflight(kind)
+    import dask_jobqueue
+
+    cls = getattr(dask_jobqueue, _CLASS[kind])
+    njobs = jobs or options.pop("jobs", None) or min(n_tasks, 8)
+    options.pop("jobs", None)
+    if type(njobs) is not int or njobs < 1:
+        raise ConfigError(f"cluster.jobs = {njobs!r}: must be an integer >= 1", "cluster.jobs")
+    options.setdefault("cores", 1)
+    options.setdefault("processes", options["cores"])  # one thread per worker
+    options.setdefault("memory", "2GB")
+    options.setdefault("silence_logs", "error")
+    if log_directory is not None:  # the jobs' stdout/stderr (default: slurm-N.out in the current directory)
+        options.setdefault("log_directory", str(Path(log_directory).resolve()))
+    try:
+        cluster = cls(**options)
+    except (TypeError, ValueError) as exc:
+        bad = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+        if bad:
+            raise ConfigError(f"cluster.{bad.group(1)}: not an option of dask_jobqueue.{cls.__name__}",
+                              f"cluster.{bad.group(1)}") from None
+        raise ConfigError(f"[cluster] for {kind}: {_first_line(exc).rstrip(':')} (options go to "
+                          f"dask_jobqueue.{cls.__name__})", "cluster") from None
+    try:
+        cluster.scale(jobs=njobs)
+        return Client(cluster), cluster
+    except Exception as exc:
+        cluster.close()
+        raise ConfigError(f"--cluster {kind}: cannot submit jobs ({_first_line(exc)})", "--cluster") from None
+
+
+def _preflight(kind: str) -> None:
+    cmd = _PREFLIGHT[kind]
+    if shutil.which(cmd[0]) is None:
+        return
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PREFLIGHT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"--cluster {kind}: `{' '.join(cmd)}` did not answer within {PREFLIGHT_TIMEOUT} s; "
+                          "is the controller up?", "--cluster") from None
+    if proc.returncode != 0:
+        why = (proc.stderr or proc.stdout).strip().splitlines()
+        raise ConfigError(f"--cluster {kind}: `{' '.join(cmd)}` failed ({why[0] if why else proc.returncode})",
+                          "--cluster")
+
+
+# --- the study -----------------------------------------------------------------------------
+
+def check_out(study: Study, out: Path) -> bool:
+    """True when ``out`` holds this study already (resume); refuses another study's directory."""
+    out = Path(out)
+    if not out.exists():
+        return False
+    if not out.is_dir():
+        raise ConfigError(f"--out {out}: exists and is not a directory", "--out")
+    saved = out / "study.toml"
+    if not saved.is_file():
+        if any(p.name != "logs" for p in out.iterdir()):  # logs/: a batch cluster's, from a failed start
+            raise ConfigError(f"--out {out}: not empty and holds no study.toml; choose another directory",
+                              "--out")
+        return False
+    try:
+        old = tomllib.loads(saved.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{saved}: cannot be read ({exc.__class__.__name__}); choose another --out",
+                          "--out") from None
+    if old != study.data:
+        raise ConfigError(f"--out {out}: holds another study ({saved} differs from {study.where()}); "
+                          "use another --out, or the same study file to resume", "--out")
+    try:
+        base = _results.read_manifest(out).get("base")
+    except (OSError, ValueError):
+        base = None
+    if base is not None and base != json.loads(json.dumps(study.base_raw, default=str)):
+        raise ConfigError(f"--out {out}: the base config changed since this study started; "
+                          "use another --out", "--out")
+    return True
+
+
+@dataclass
+class Outcome:
+    out: Path
+    total: int
+    skipped: int  # finished before this start
+    finished: int  # this start
+    failed: int
+    solved: int  # runs of the whole study that solved every goal they met
+    seconds: float
+    interrupted: bool = False
+
+    def text(self) -> str:
+        done = f"{self.finished} run(s) done now" + (f", {self.skipped} done before" if self.skipped else "")
+        parts = [f"Study of {self.total} runs: {done}, {self.failed} failed"
+                 + (" (interrupted)" if self.interrupted else "") + f", in {self.seconds:.1f} s."]
+        parts.append(f"{self.solved} of {self.total} runs solved every goal they met.")
+        if self.failed:
+            parts.append(f"Failures and their tracebacks: {self.out / 'failed'} (runs.parquet, column error); "
+                         "run the same command again to retry them.")
+        parts.append(f"Results: {self.out / 'runs.parquet'} (one row per run), {self.out / 'records'} "
+                     f"(per-generation records); `evomod report {self.out}` writes tables and plots.")
+        return " ".join(parts)
+
+
+def _store(out: Path, spec: RunSpec, res, man: dict) -> bool:
+    from ..records import write_run
+
+    if res[0] == "ok":
+        result = res[1]
+        try:
+            run_dir = out / "runs" / spec.run_id
+            if not run_dir.exists():
+                write_run(result, run_dir, source=f"{man['name']}:{spec.run_id}")
+            _results.write_records(out, spec.meta(), man)
+            _results.failure_file(out, spec.run_id).unlink(missing_ok=True)
+            _checkpoint_file(out, spec).unlink(missing_ok=True)
+            return True
+        except Exception:
+            res = ("failed", "writing the run failed:\n" + traceback.format_exc(), result.wall_seconds)
+    _results.write_failure(out, spec.run_id, res[1], res[2])
+    return False
+
+
+def _checkpoint_file(out: Path, spec: RunSpec) -> Path:
+    return out / "checkpoints" / f"{spec.run_id}.npz"
+
+
+def _run_all(client, pending: list[RunSpec], out: Path, man: dict, total: int, progress: bool,
+             retries: int, checkpoint_every: int) -> tuple[int, int, bool]:
+    from distributed import as_completed
+    from tqdm.auto import tqdm
+
+    client.register_plugin(WarmUp(*warm_up_configs(pending)), name=WarmUp.name)
+    token = uuid.uuid4().hex[:8]
+    (out / "checkpoints").mkdir(exist_ok=True)
+    futures = [client.submit(execute, r.config, str(_checkpoint_file(out, r).resolve()), checkpoint_every,
+                             key=f"evomod-{r.run_id}-{token}", pure=False, retries=retries)
+               for r in pending]
+    spec_of = {f.key: r for f, r in zip(futures, pending)}
+    finished = failed = 0
+    bar = tqdm(total=total, initial=total - len(pending), unit="run", dynamic_ncols=True, disable=not progress)
+    bar.set_postfix(failed=0)
+    try:
+        for fut in as_completed(futures):
+            spec = spec_of[fut.key]
+            try:
+                res = fut.result()
+            except Exception as exc:  # the worker died (KilledWorker) or the task was lost
+                res = ("failed", "".join(traceback.format_exception(exc)), math.nan)
+            fut.release()
+            if _store(out, spec, res, man):
+                finished += 1
+            else:
+                failed += 1
+            bar.update(1)
+            bar.set_postfix(failed=failed)
+    except KeyboardInterrupt:
+        client.cancel(futures)
+        return finished, failed, True
+    finally:
+        bar.close()
+    return finished, failed, False
+
+
+def run_study(source, out=None, *, scheduler=None, cluster=None, jobs=None, workers=None, client=None,
+              processes=True, progress=True, retries=RETRIES) -> Outcome:
+    """Run (or resume) a study; returns what happened. See ``evomod.study``."""
+    started = time.perf_counter()
+    for flag, value in (("--jobs", jobs), ("--workers", workers)):
+        if value is not None and (type(value) is not int or value < 1):
+            raise ConfigError(f"{flag} {value}: must be an integer >= 1", flag)
+    if scheduler and (cluster or jobs or workers):
+        raise ConfigError("--scheduler: an existing cluster takes no --cluster, --jobs or --workers", "--scheduler")
+    study = load_study(source)
+    out = Path(out) if out is not None else Path("studies") / study.name
+    runs = expand(study, out)  # validates every cell before anything runs
+    check_out(study, out)
+    pending = [r for r in runs if not (out / "runs" / r.run_id).is_dir()]
+    man = json.loads(json.dumps(manifest(study, runs), default=str))
+    own_client, own_cluster = False, None
+    if pending and client is None:
+        client, own_cluster = connect(study, len(pending), scheduler, cluster, jobs, workers, processes,
+                                      log_directory=out / "logs")
+        own_client = True
+    finished = failed = 0
+    interrupted = False
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if not (out / "study.toml").is_file():
+            _results.write_text(out / "study.toml", study.text or tomli_w.dumps(study.data))
+        _results.write_text(out / "study.json", json.dumps(man, indent=1) + "\n")
+        (out / "runs").mkdir(exist_ok=True)
+        if pending:
+            finished, failed, interrupted = _run_all(client, pending, out, man, len(runs), progress, retries,
+                                                     study.checkpoint_every)
+    finally:
+        for thing in (client if own_client else None, own_cluster):
+            if thing is not None:
+                try:
+                    thing.close()
+                except Exception:
+                    pass
+        if (out / "study.json").is_file():  # the tables follow the run directories, even after Ctrl-C
+            table = _results.rebuild(out)
+    status = table.column("status").to_pylist()
+    return Outcome(out, len(runs), len(runs) - len(pending), finished, status.count("failed"),
+                   status.count("solved"), time.perf_counter() - started, interrupted)

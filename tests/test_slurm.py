@@ -1,0 +1,80 @@
+"""A 2-run study through a real single-node SLURM (dask-jobqueue's SLURMCluster).
+
+``scripts/start-slurm.sh`` (root) installs SLURM and munge when missing and
+starts munged, slurmctld and slurmd; CI runs it before pytest. Here it is run
+again (it leaves running daemons alone) but never to install: where SLURM is
+not installed, or does not start, the test is skipped with the reason."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+pytest.importorskip("dask_jobqueue")
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "start-slurm.sh"
+STUDY = """
+description = "two tiny runs on SLURM"
+base = "ka2005-logic-mvg"
+seeds = 1
+seed = 7
+
+[overrides]
+generations = 30
+population = 50
+"selection.elite" = 10
+"modularity.every" = 5
+
+[grid]
+"schedule.period" = [5, 10]
+
+[cluster]
+kind = "slurm"
+cores = 1
+memory = "1GB"
+walltime = "00:10:00"
+"""
+
+
+@pytest.fixture(scope="module")
+def slurm():
+    if not SCRIPT.is_file():
+        pytest.skip(f"{SCRIPT} is missing")
+    if os.geteuid() != 0:
+        pytest.skip("starting SLURM needs root (scripts/start-slurm.sh)")
+    missing = [t for t in ("sbatch", "slurmctld", "slurmd", "munged") if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"SLURM is not installed ({', '.join(missing)} not found); "
+                    "`bash scripts/start-slurm.sh` as root installs and starts it")
+    try:
+        proc = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, timeout=180)
+    except subprocess.TimeoutExpired:
+        pytest.skip("scripts/start-slurm.sh did not finish within 180 s")
+    if proc.returncode != 0:
+        tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
+        pytest.skip(f"SLURM did not start: {tail}")
+
+
+def test_study_on_slurm(slurm, tmp_path):
+    study = tmp_path / "slurm.toml"
+    study.write_text(STUDY)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "evomod.cli", "study", str(study), "--out", str(out), "--jobs", "2", "-q"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = pq.read_table(out / "runs.parquet").to_pylist()
+    assert len(rows) == 2 and all(r["status"] in ("finished", "solved") for r in rows)
+    assert sorted(r["schedule.period"] for r in rows) == [5, 10]
+    assert pq.read_table(out / "records").num_rows == 2 * 30
+    # the workers were SLURM jobs: their logs are in OUT/logs, none in the current directory
+    logs = list((out / "logs").glob("*.out")) + list((out / "logs").glob("*.err"))
+    assert logs and any("distributed" in p.read_text(errors="replace") for p in logs)
+    assert not list(tmp_path.glob("slurm-*.out"))
+    # a second start has nothing to do and submits nothing
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert again.returncode == 0 and "0 run(s) done now, 2 done before" in again.stdout
