@@ -3,8 +3,11 @@
 Each (strategy, task, seed) is one whole run of the task's preset with only
 ``[selection]`` swapped (the preset's pm and pc kept, the strategy's own
 parameters at their defaults), stopping once every goal of the schedule is
-solved. The table reports the success rate, the median (IQR) generation of
-success, the final best's Q_m and the time per generation.
+solved. Each task is one study (``evomod.study``: a condition per
+strategy, run on Dask, resumable) in ``OUT/<task>/``. The table reports the
+success rate, the median (IQR) generation of success, the final best's Q
+and Q_m (NaN where the preset does not compute it: Clune's log Q alone)
+and the time per generation.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Outcome:
     task: str
     seed: int
     solved_at: int | None
+    q: float
     qm: float
     seconds_per_generation: float
 
@@ -57,20 +61,31 @@ def bench_config(strategy: str, task: str, seed: int, generations: int | None):
     return _config.validate(raw)
 
 
-def run_one(strategy: str, task: str, seed: int, generations: int | None, cache: str) -> Outcome:
-    from . import modularity as _mod
-    from .engine import run
+def selection_study(task: str, strategies, runs: int, generations: int | None) -> dict:
+    """The study of one task: a condition per strategy, ``runs`` seeds each."""
+    base = _config.preset_raw(task)
+    old = base.get("selection", {})
+    base["selection"] = {k: old[k] for k in ("pm", "pc") if k in old}  # the strategy's own keys at their defaults
+    overrides = {"stop_on_solve": True, "modularity.every": 10**9}  # Q and Q_m at the start and of the final best
+    if generations is not None:
+        overrides["generations"] = generations
+    return {"description": f"evomod bench selection on {task}", "base": base, "seeds": runs, "seed": 0,
+            "overrides": overrides,
+            "grid": {"strategy": [{"label": s, "selection.name": s} for s in strategies]}}
 
-    cfg = bench_config(strategy, task, seed, generations)
-    result = run(cfg)
-    solved = [t for t in result.first_solved.values()]
-    solved_at = max(solved) if result.status == "solved" and all(t is not None for t in solved) else None
-    A, _ = _config.representation_of(cfg).to_graph(result.best_genome, directed=cfg.modularity.directed)
-    store = _mod.DegreeCache(cache or None)
-    qm = _mod.qm(A, cfg.modularity.directed, cfg.modularity.n_random, seed, store).qm
-    if cache:
-        store.save()
-    return Outcome(strategy, task, seed, solved_at, qm, result.wall_seconds / max(result.generations_run, 1))
+
+def outcomes_of(task: str, study_dir: Path) -> list[Outcome]:
+    import pyarrow.parquet as pq
+
+    out = []
+    for r in pq.read_table(study_dir / "runs.parquet").to_pylist():
+        if r["status"] in ("failed", "pending"):
+            continue
+        solved = r["generations_to_solve"] if r["status"] == "solved" else None
+        q, qm = (math.nan if r[k] is None else r[k] for k in ("final_q", "final_qm"))
+        out.append(Outcome(r["strategy"], task, r["seed_index"], solved, q, qm,
+                           r["wall_seconds"] / max(r["generations_run"], 1)))
+    return out
 
 
 def compatible(strategy: str, task: str) -> str:
@@ -89,27 +104,34 @@ def summarise(outcomes: list[Outcome]) -> list[dict]:
         group = [o for o in outcomes if (o.strategy, o.task) == (strategy, task)]
         done = np.array([o.solved_at for o in group if o.solved_at is not None], dtype=float)
         qm = np.array([o.qm for o in group if not math.isnan(o.qm)])
+        q = np.array([o.q for o in group if not math.isnan(o.q)])
         rows.append({
             "strategy": strategy, "task": task, "runs": len(group), "solved": len(done),
             "median": float(np.median(done)) if len(done) else math.nan,
             "iqr": tuple(np.percentile(done, [25, 75])) if len(done) else (math.nan, math.nan),
             "qm": float(np.mean(qm)) if len(qm) else math.nan,
             "qm_sd": float(np.std(qm)) if len(qm) > 1 else math.nan,
+            "q": float(np.mean(q)) if len(q) else math.nan,
+            "q_sd": float(np.std(q)) if len(q) > 1 else math.nan,
             "ms_per_gen": 1e3 * float(np.median([o.seconds_per_generation for o in group])),
         })
     return rows
 
 
+def _mean_sd(mean: float, sd: float) -> str:
+    return "—" if math.isnan(mean) else f"{mean:.2f}" + ("" if math.isnan(sd) else f" ± {sd:.2f}")
+
+
 def markdown(rows: list[dict], skipped: dict[tuple[str, str], str]) -> str:
-    lines = ["| task | strategy | solved | generations to solve, median (IQR) | final Q_m, mean ± sd | ms / generation |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| task | strategy | solved | generations to solve, median (IQR) | final Q, mean ± sd | "
+             "final Q_m, mean ± sd | ms / generation |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         med = "—" if math.isnan(r["median"]) else f"{r['median']:,.0f} ({r['iqr'][0]:,.0f}–{r['iqr'][1]:,.0f})"
-        qm = "—" if math.isnan(r["qm"]) else f"{r['qm']:.2f}" + ("" if math.isnan(r["qm_sd"]) else f" ± {r['qm_sd']:.2f}")
-        lines.append(f"| {r['task']} | {r['strategy']} | {r['solved']}/{r['runs']} | {med} | {qm} | "
+        q, qm = (_mean_sd(r[k], r[f"{k}_sd"]) for k in ("q", "qm"))
+        lines.append(f"| {r['task']} | {r['strategy']} | {r['solved']}/{r['runs']} | {med} | {q} | {qm} | "
                      f"{r['ms_per_gen']:.2f} |")
     for (strategy, task), why in skipped.items():
-        lines.append(f"| {task} | {strategy} | not run: {why} | | | |")
+        lines.append(f"| {task} | {strategy} | not run: {why} | | | | |")
     return "\n".join(lines) + "\n"
 
 
@@ -150,30 +172,25 @@ def _write_atomic(path: Path, write) -> None:
 
 
 def bench_selection(strategies, tasks, runs: int, generations: int | None, out: Path,
-                    progress: bool = True) -> tuple[list[dict], str]:
-    """Run the grid; writes ``selection.md`` and ``selection.png`` into ``out``."""
+                    progress: bool = True, workers: int | None = None) -> tuple[list[dict], str]:
+    """Run the grid as one study per task; writes ``selection.md`` and ``selection.png`` into ``out``."""
     from . import selection as _sel
+    from .study import run_study
 
     for s in strategies:
         _sel.SELECTION.get(s)  # unknown names fail before anything runs
     tasks = [task_preset(t) for t in tasks]
-    out.mkdir(parents=True, exist_ok=True)
     skipped = {(s, t): why for s in strategies for t in tasks if (why := compatible(s, t))}
-    grid = [(s, t, seed) for t in tasks for s in strategies if (s, t) not in skipped for seed in range(runs)]
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(grid), unit="run", dynamic_ncols=True)
-    cache = str(out / "qm-cache.json")
+    out.mkdir(parents=True, exist_ok=True)
     outcomes = []
-    for strategy, task, seed in grid:
-        outcomes.append(run_one(strategy, task, seed, generations, cache))
-        if bar is not None:
-            bar.set_postfix(strategy=strategy, task=task, refresh=False)
-            bar.update()
-    if bar is not None:
-        bar.close()
+    for task in tasks:
+        ok = [s for s in strategies if (s, task) not in skipped]
+        if ok:
+            run_study(selection_study(task, ok, runs, generations), out / task, workers=workers,
+                      progress=progress)
+            outcomes += outcomes_of(task, out / task)
+    order = {s: k for k, s in enumerate(strategies)}
+    outcomes.sort(key=lambda o: (tasks.index(o.task), order[o.strategy], o.seed))
     rows = summarise(outcomes)
     text = markdown(rows, skipped)
     _write_atomic(out / "selection.md", lambda p: p.write_text(text))

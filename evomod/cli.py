@@ -219,7 +219,10 @@ def cmd_bench(args) -> int:
     strategies = args.strategies.split(",") if args.strategies else list(DEFAULT_STRATEGIES)
     tasks = args.tasks.split(",") if args.tasks else list(DEFAULT_TASKS)
     out = Path(args.out)
-    _, text = bench_selection(strategies, tasks, args.runs, args.generations, out, progress=not args.quiet)
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers {args.workers}: must be >= 1", "--workers")
+    _, text = bench_selection(strategies, tasks, args.runs, args.generations, out, progress=not args.quiet,
+                              workers=args.workers)
     print(text + f"\nTable: {out / 'selection.md'}; plot: {out / 'selection.png'}")
     return 0
 
@@ -284,7 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "ka2005-logic-mvg,clune2013-pa)")
     b.add_argument("--strategies", help="comma-separated strategies (default: every built-in one but deap:NAME)")
     b.add_argument("--generations", type=int, help="generation cap of every run (default: the preset's)")
-    b.add_argument("--out", default="bench-selection", help="directory for selection.md and selection.png")
+    b.add_argument("--out", default="bench-selection", help=(
+        "directory for selection.md and selection.png, and one study per task (re-running resumes)"))
+    b.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_bench)
     st = sub.add_parser("study", help="run a grid of configs x seeds on Dask (local cores, SLURM/PBS/SGE/LSF, "

@@ -399,9 +399,10 @@ def test_bench_selection_skips_what_cannot_run():
 
     assert "selection 'elite' uses one objective" in compatible("elite", "clune2013-pcc")
     assert compatible("stochastic_nsga2", "clune2013-pcc") == ""
-    rows = summarise([Outcome("a", "t", s, solved, 0.1 * s, 0.001) for s, solved in
+    rows = summarise([Outcome("a", "t", s, solved, 0.2 * s, 0.1 * s, 0.001) for s, solved in
                       enumerate([10, None, 30, 20])])
     assert rows[0]["solved"] == 3 and rows[0]["median"] == 20 and rows[0]["iqr"] == (15.0, 25.0)
+    assert rows[0]["q"] == pytest.approx(0.3) and rows[0]["qm"] == pytest.approx(0.15)
 
 
 @pytest.mark.parametrize("argv, key", [
