@@ -276,12 +276,22 @@ def to_dict(config: Config) -> dict:
     return config.model_dump(mode="json", exclude_none=True)
 
 
+def _inline(value: Any) -> str | None:
+    """A scalar, or a list (of lists) of scalars, as one line of TOML; None otherwise."""
+    if isinstance(value, list):
+        items = [_inline(v) for v in value]
+        return None if any(i is None for i in items) else f"[{', '.join(items)}]"
+    if isinstance(value, dict):
+        return None
+    return tomli_w.dumps({"v": value})[4:].rstrip("\n")
+
+
 def _toml_line(key: str, value: Any) -> str:
     """``key = value`` on one line (tomli_w splits arrays over lines)."""
-    if isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value):
+    inline = _inline(value) if isinstance(value, list) else None
+    if inline is not None:
         line = tomli_w.dumps({key: 0}).rstrip("\n")  # tomli_w quotes the key if it must
-        items = (tomli_w.dumps({"v": v})[4:].rstrip("\n") for v in value)
-        return f"{line[:-1]}[{', '.join(items)}]"
+        return f"{line[:-1]}{inline}"
     return tomli_w.dumps({key: value}).rstrip("\n")
 
 
