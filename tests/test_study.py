@@ -366,3 +366,22 @@ def test_mann_whitney_matches_scipy():
 def test_report_of_a_non_study(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "not a study directory" in one_line_error(capsys)
+
+
+def test_shipped_example_expands_and_runs(tmp_path):
+    """examples/sweep-mvg.toml: fixed vs MVG, 4 seeds each, 2,000 generations;
+    run here scaled down to 30 generations."""
+    import tomllib
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "sweep-mvg.toml"
+    study = load_study(example)
+    runs = expand(study, tmp_path / "full")
+    assert len(runs) == 8 and {r.config.generations for r in runs} == {2000}
+    assert sorted({(r.cell.label, r.config.schedule.name, tuple(r.config.schedule.goals)) for r in runs}) == [
+        ("fixed", "fixed", ("G1",)), ("mvg", "mvg", ("G1", "G2"))]
+    data = tomllib.loads(example.read_text())
+    data["overrides"].update({"generations": 30, "population": 100, "selection.elite": 20})
+    outcome = run_study(data, tmp_path / "small", workers=1, processes=False, progress=False)
+    assert (outcome.finished, outcome.failed) == (8, 0)
+    assert pq.read_table(tmp_path / "small" / "records").num_rows == 8 * 30
