@@ -13,14 +13,13 @@ and the time per generation.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import config as _config
+from .files import atomic_write
 from .registry import ConfigError
 
 DEFAULT_STRATEGIES = ("elite", "tournament", "roulette", "rank", "truncation", "mu_plus_lambda",
@@ -160,17 +159,6 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
-def _write_atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def bench_selection(strategies, tasks, runs: int, generations: int | None, out: Path,
                     progress: bool = True, workers: int | None = None) -> tuple[list[dict], str]:
     """Run the grid as one study per task; writes ``selection.md`` and ``selection.png`` into ``out``."""
@@ -193,7 +181,7 @@ def bench_selection(strategies, tasks, runs: int, generations: int | None, out: 
     outcomes.sort(key=lambda o: (tasks.index(o.task), order[o.strategy], o.seed))
     rows = summarise(outcomes)
     text = markdown(rows, skipped)
-    _write_atomic(out / "selection.md", lambda p: p.write_text(text))
+    atomic_write(out / "selection.md", lambda p: Path(p).write_text(text))
     if rows:
-        _write_atomic(out / "selection.png", lambda p: plot(rows, p))
+        atomic_write(out / "selection.png", lambda p: plot(rows, p))
     return rows, text

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .config import to_dict
+from .files import atomic_write
 from .registry import ConfigError
 
 FORMAT = "evomod-checkpoint/1"
@@ -42,14 +41,7 @@ def save(path: Path, config, t: int, pop, state: np.ndarray, records, first_solv
               **{f"extra_{k}": v for k, v in pop.extra.items()},
               **{f"rec_{k}": v[:t] for k, v in records.columns().items()},
               "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent)
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomic_write(path, lambda tmp: np.savez(tmp, **arrays))
 
 
 def load(path: Path, config) -> dict | None:

@@ -80,10 +80,9 @@ def draw_network(rep, genome, labels, path: Path, title: str = "") -> Path:
     (``labels``, in ``rep.to_graph`` order), connections blue for positive
     and red for negative weights, width by |weight|. The format follows the
     suffix (.png, .svg, .pdf); written to a temporary file, then renamed."""
-    import os
-    import tempfile
-
     from matplotlib.figure import Figure
+
+    from .files import atomic_write
 
     drawing = rep.drawing(genome)
     pos, names = drawing["positions"], drawing["names"]
@@ -101,13 +100,4 @@ def draw_network(rep, genome, labels, path: Path, title: str = "") -> Path:
     ax.set_title(title, fontsize=10)
     ax.set_axis_off()
     ax.margins(0.08)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent or ".")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=150)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=150))
