@@ -101,12 +101,13 @@ def main(argv=None) -> int:
     t_mutate = best_time(run_mutate, repeats)
 
     n_c = np.zeros(size, dtype=np.int64)
+    n_kept = np.zeros(size, dtype=np.int64)
     wire = np.zeros(size)
 
     def run_costs(optimal):
         todo[:] = True
         wiring.connection_costs(genomes, todo, optimal, spec.layer_start, spec.slot_start,
-                                 spec.slot_src, spec.slot_dst, spec.node_x, spec.node_y, n_c, wire)
+                                 spec.slot_src, spec.slot_dst, spec.node_x, spec.node_y, n_c, wire, n_kept)
 
     run_costs(True)
     t_costs = best_time(lambda: run_costs(True), repeats)

@@ -145,8 +145,8 @@ class _Loop:
         self.objectives = (self.fitness.reshape(size, 1) if self.scalar
                            else np.empty((size, 1 + len(obj.separate))))
 
-    def score(self, target) -> tuple[int, bool, bool]:
-        """Scores every row against ``target``; returns (best row, any perfect, any solved)."""
+    def score(self, target) -> tuple[int, bool]:
+        """Scores every row against ``target``; returns (best row, whether any row solves it)."""
         cfg = self.config
         best, total, top = score(self.pop.tables, self.pop.valid, target, self.pop.size, self.n_cases,
                                  cfg.fitness.gate_penalty, cfg.fitness.free_gates, self.fitness,
@@ -155,7 +155,7 @@ class _Loop:
             objective_columns(self.rep, self.pop, cfg.objectives, self.fitness, self.objectives)
             best, total = int(np.argmax(self.objectives[:, 0])), self.objectives[:, 0].sum()
         self.mean = total / self.fitness.shape[0]
-        return best, top == self.n_cases, top >= cfg.fitness.solved_at * self.n_cases - 1e-9
+        return best, top >= cfg.fitness.solved_at * self.n_cases - 1e-9
 
     def record(self, rec: Records, t: int, best: int) -> None:
         rec.best_fitness[t] = self.objectives[best, 0]
@@ -213,7 +213,7 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
                 rec.grow()
             goal_idx = schedule.goal_at(t)
             rep.evaluate(loop.pop)
-            best, perfect, solved = loop.score(schedule.tables[goal_idx])
+            best, solved = loop.score(schedule.tables[goal_idx])
             rec.goal[t] = goal_idx
             loop.record(rec, t, best)
             if every and t % every == 0:

@@ -64,20 +64,6 @@ class LayeredParams(Section):
 
 
 @njit(cache=True)
-def update_structure(genomes, todo, optimal, layer_start, slot_start, slot_src, slot_dst, node_x,
-                     node_y, size, n_connections, wiring):
-    """For rows flagged in ``todo`` (rewired; cleared once done): size = nodes
-    of the pruned network, connection count and wiring cost."""
-    kept = np.zeros(node_x.shape[0], dtype=np.bool_)
-    for i in range(genomes.shape[0]):
-        if todo[i]:
-            _wir._kept(genomes[i], layer_start, slot_start, slot_src, slot_dst, kept)
-            size[i] = kept.sum()
-    _wir.connection_costs(genomes, todo, optimal, layer_start, slot_start, slot_src, slot_dst,
-                          node_x, node_y, n_connections, wiring)
-
-
-@njit(cache=True)
 def locality(genomes, layer_start, slot_start, slot_src, slot_dst, node_x, node_y, exponent, out):
     """Sum over the pruned network's connections of Euclidean length ** exponent
     (fixed coordinates)."""
@@ -119,8 +105,10 @@ class LayeredNetworks(Representation):
     def population(self, genomes):
         genomes = np.array(genomes, dtype=_lay.GENOME_DTYPE, ndmin=2)
         size = genomes.shape[0]
-        return Population.allocate(genomes, self.n_outputs, self.n_words, rewired=np.ones(size, np.bool_),
-                                   connections=np.zeros(size, np.int64), wiring=np.zeros(size))
+        pop = Population.allocate(genomes, self.n_outputs, self.n_words, rewired=np.ones(size, np.bool_),
+                                  connections=np.zeros(size, np.int64), wiring=np.zeros(size))
+        pop.valid[:] = _goals.row_mask(self.n_inputs)  # every row counts; copied along with the rows
+        return pop
 
     def random_population(self, size, state):
         low, high = self.params.initial_connections
@@ -128,11 +116,11 @@ class LayeredNetworks(Representation):
 
     def evaluate(self, pop):
         s, x = self.spec, pop.extra
-        update_structure(pop.genomes, x["rewired"], self.optimal, s.layer_start, s.slot_start, s.slot_src,
-                         s.slot_dst, s.node_x, s.node_y, pop.size, x["connections"], x["wiring"])
+        # size, connection count and wiring change only when connections do
+        _wir.connection_costs(pop.genomes, x["rewired"], self.optimal, s.layer_start, s.slot_start, s.slot_src,
+                              s.slot_dst, s.node_x, s.node_y, x["connections"], x["wiring"], pop.size)
         _lay.evaluate(pop.genomes, s.layer_start, s.slot_start, s.slot_src, s.slot_dst, s.act,
                       s.input_levels, self.inputs, self.n_rows, pop.stale, pop.tables)
-        pop.valid[:] = _goals.row_mask(self.n_inputs)
 
     def vary(self, pop, keep, selection, state):
         s, p, rewired = self.spec, self.params, pop.extra["rewired"]

@@ -155,11 +155,12 @@ def _place(genome, kept, layer_start, slot_src, slot_dst, node_x, node_y, n_slot
 
 @njit(cache=True)
 def connection_costs(genomes, todo, optimal, layer_start, slot_start, slot_src, slot_dst,
-                     node_x, node_y, n_connections, wiring):
-    """Connection count and wiring cost of the rows flagged in ``todo`` (cleared once done).
+                     node_x, node_y, n_connections, wiring, n_kept):
+    """Connection count, wiring cost and pruned size of the rows flagged in
+    ``todo`` (cleared once done).
 
     ``n_connections[i]`` (int64) = non-zero slots of genome ``i`` (pruned or
-    not). ``wiring[i]`` (float64) = sum over the connections of the *pruned*
+    not). ``n_kept[i]`` (int64) = nodes of the pruned network. ``wiring[i]`` (float64) = sum over the connections of the *pruned*
     network (both ends kept) of the squared Euclidean length, with the spec's
     coordinates, or (``optimal``) with every kept hidden node at its optimal
     position (:func:`_place`; Clune et al.).
@@ -186,6 +187,7 @@ def connection_costs(genomes, todo, optimal, layer_start, slot_start, slot_src, 
                 count += 1
         n_connections[i] = count
         _kept(g, layer_start, slot_start, slot_src, slot_dst, kept)
+        n_kept[i] = kept.sum()
         if optimal:
             _place(g, kept, layer_start, slot_src, slot_dst, node_x, node_y, n_slots,
                    px, py, free, anchored, index, M, bx, by)
@@ -230,7 +232,7 @@ def costs(genomes: np.ndarray, spec: LayeredSpec, optimal: bool = True):
     wiring = np.zeros(size, dtype=np.float64)
     connection_costs(genomes, np.ones(size, dtype=np.bool_), bool(optimal), spec.layer_start,
                      spec.slot_start, spec.slot_src, spec.slot_dst, spec.node_x, spec.node_y,
-                     n_conn, wiring)
+                     n_conn, wiring, np.zeros(size, dtype=np.int64))
     return n_conn, wiring
 
 

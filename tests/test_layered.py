@@ -204,7 +204,7 @@ def test_kernel_args_cover_kernel_parameters(clune):
     known = set(clune.kernel_args()) | {
         "genomes", "genome", "size", "state", "keep", "stale", "rewired", "todo", "inputs", "n_rows",
         "out_tables", "min_connections", "max_connections", "p_add", "p_remove", "bias_rate", "pm", "pc",
-        "optimal", "n_connections", "wiring"}
+        "optimal", "n_connections", "wiring", "n_kept"}
     for fn in (LN.random_networks, LN.evaluate, LN.mutate_clune, LN.mutate_point, LN.crossover,
                W.connection_costs, W.kept_nodes):
         assert set(inspect.signature(fn.py_func).parameters) <= known, fn
@@ -532,7 +532,7 @@ def test_costs_todo_semantics(clune):
     n_conn = np.full(5, -1, dtype=np.int64)
     wiring = np.full(5, -1.0)
     call(W.connection_costs, clune, genomes=pop, todo=todo, optimal=True, n_connections=n_conn,
-         wiring=wiring)
+         wiring=wiring, n_kept=np.zeros(5, dtype=np.int64))
     assert not todo.any()
     assert (n_conn[[0, 2]] == -1).all() and (wiring[[0, 2]] == -1).all()
     assert (n_conn[[1, 3, 4]] >= 0).all()
