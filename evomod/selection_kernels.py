@@ -110,53 +110,6 @@ def kth_smallest(a, k):
 
 
 @njit(cache=True)
-def elite_parents(fitness, n_elite, state):
-    """Kashtan–Alon elite step in O(S), ties broken at random.
-
-    The L best are kept in place, the L worst are overwritten by copies of
-    them (one each), everyone else stays in place to be mutated. Individuals
-    tied at the L-th best (or L-th worst) fitness are picked uniformly at
-    random, the worst among those not already best, so the two sets never
-    overlap when 2L <= S. Returns ``(parents, keep)``. The loops append
-    branch-free (write, then advance by the condition).
-    """
-    size = fitness.shape[0]
-    parents = np.arange(size)
-    keep = np.zeros(size, dtype=np.bool_)
-    if n_elite == 0:
-        return parents, keep
-    scratch = fitness.copy()
-    top = kth_smallest(scratch, size - n_elite)  # L-th largest
-    bottom = kth_smallest(scratch[: size - n_elite], n_elite - 1)  # L-th smallest
-    ties = np.empty(size + 1, dtype=np.int64)
-    best = np.empty(size + 1, dtype=np.int64)
-    nb = 0
-    n_ties = 0
-    for i in range(size):
-        best[nb] = i
-        nb += fitness[i] > top
-        ties[n_ties] = i
-        n_ties += fitness[i] == top
-    _take_random(ties, n_ties, n_elite - nb, state)
-    best[nb:n_elite] = ties[: n_elite - nb]
-    for j in range(n_elite):
-        keep[best[j]] = True
-    worst = np.empty(size + 1, dtype=np.int64)
-    nw = 0
-    n_ties = 0
-    for i in range(size):
-        worst[nw] = i
-        nw += fitness[i] < bottom
-        ties[n_ties] = i
-        n_ties += (fitness[i] == bottom) & (not keep[i])
-    _take_random(ties, n_ties, n_elite - nw, state)
-    worst[nw:n_elite] = ties[: n_elite - nw]
-    for j in range(n_elite):
-        parents[worst[j]] = best[j]
-    return parents, keep
-
-
-@njit(cache=True)
 def top_rows(fitness, n, state):
     """The rows of the ``n`` largest values of ``fitness``, ``int64 (n,)``.
 
@@ -180,6 +133,42 @@ def top_rows(fitness, n, state):
     _take_random(ties, n_ties, n - nb, state)
     out[nb:] = ties[: n - nb]
     return out
+
+
+@njit(cache=True)
+def elite_parents(fitness, n_elite, state):
+    """Kashtan–Alon elite step in O(S), ties broken at random.
+
+    The L best are kept in place, the L worst are overwritten by copies of
+    them (one each), everyone else stays in place to be mutated. Individuals
+    tied at the L-th best (or L-th worst) fitness are picked uniformly at
+    random, the worst among those not already best, so the two sets never
+    overlap when 2L <= S. Returns ``(parents, keep)``. The loops append
+    branch-free (write, then advance by the condition).
+    """
+    size = fitness.shape[0]
+    parents = np.arange(size)
+    keep = np.zeros(size, dtype=np.bool_)
+    if n_elite == 0:
+        return parents, keep
+    bottom = kth_smallest(fitness.copy(), n_elite - 1)  # L-th smallest
+    best = top_rows(fitness, n_elite, state)
+    for j in range(n_elite):
+        keep[best[j]] = True
+    ties = np.empty(size + 1, dtype=np.int64)
+    worst = np.empty(size + 1, dtype=np.int64)
+    nw = 0
+    n_ties = 0
+    for i in range(size):
+        worst[nw] = i
+        nw += fitness[i] < bottom
+        ties[n_ties] = i
+        n_ties += (fitness[i] == bottom) & (not keep[i])
+    _take_random(ties, n_ties, n_elite - nw, state)
+    worst[nw:n_elite] = ties[: n_elite - nw]
+    for j in range(n_elite):
+        parents[worst[j]] = best[j]
+    return parents, keep
 
 
 @njit(cache=True)
