@@ -48,23 +48,18 @@ def task_preset(name: str) -> str:
     raise ConfigError(f"--tasks: unknown task {name!r}; presets: {', '.join(names)}", "--tasks")
 
 
-def bench_config(strategy: str, task: str, seed: int, generations: int | None):
-    """The task's preset with ``[selection]`` replaced by ``strategy``'s defaults."""
-    raw = _config.preset_raw(task)
-    old = raw.get("selection", {})
-    raw["selection"] = {"name": strategy, **{k: old[k] for k in ("pm", "pc") if k in old}}
-    raw.update(seed=seed, stop_on_solve=True)
-    if generations is not None:
-        raw["generations"] = generations
-    raw.setdefault("modularity", {})["every"] = 0  # Q_m of the final best only
-    return _config.validate(raw)
+def _base(task: str) -> dict:
+    """The task's preset with ``[selection]`` cut to pm and pc: each strategy's
+    own keys take their defaults."""
+    base = _config.preset_raw(task)
+    old = base.get("selection", {})
+    base["selection"] = {k: old[k] for k in ("pm", "pc") if k in old}
+    return base
 
 
 def selection_study(task: str, strategies, runs: int, generations: int | None) -> dict:
     """The study of one task: a condition per strategy, ``runs`` seeds each."""
-    base = _config.preset_raw(task)
-    old = base.get("selection", {})
-    base["selection"] = {k: old[k] for k in ("pm", "pc") if k in old}  # the strategy's own keys at their defaults
+    base = _base(task)
     overrides = {"stop_on_solve": True, "modularity.every": 10**9}  # Q and Q_m at the start and of the final best
     if generations is not None:
         overrides["generations"] = generations
@@ -89,8 +84,10 @@ def outcomes_of(task: str, study_dir: Path) -> list[Outcome]:
 
 def compatible(strategy: str, task: str) -> str:
     """Why ``strategy`` cannot run ``task`` ("" if it can)."""
+    raw = _base(task)
+    raw["selection"]["name"] = strategy
     try:
-        bench_config(strategy, task, 0, 2)
+        _config.validate(raw)
     except ConfigError as exc:
         return str(exc)
     return ""
