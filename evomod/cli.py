@@ -165,8 +165,8 @@ def _show_network(args, data, rep) -> None:
 
     directed = data["modularity"]["directed"]
     A, names = rep.to_graph(data["genome"], data["inputs"], directed)
-    method = "bisection" if data["modularity"]["method"] == "bisection" else "spectral"
-    q, labels = _mod.max_q(A, directed, method)
+    found = _mod.q_only(A, directed, seed=0, method=data["modularity"]["method"])
+    q, labels = found.q, found.labels
     split = rep.left_right_split(data["genome"], directed)
     path = Path(args.draw) if args.draw else Path(args.genome).with_name("network.png")
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):

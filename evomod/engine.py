@@ -11,6 +11,7 @@ measurements.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -263,12 +264,10 @@ def _final_modularity(tracker: ModularityTracker, genome, rep, config: Config, i
     if config.modularity.every:
         out = partition_summary(tracker.measure(genome), names)
         out.update(tracker.stats())
-    else:
-        method = "bisection" if config.modularity.method == "bisection" else "spectral"
-        q, labels = _mod.max_q(A, config.modularity.directed, method)
-        nan = float("nan")
-        out = partition_summary(_mod.QmResult(q, nan, nan, nan, labels, config.modularity.n_random,
-                                              False, "not computed: modularity.every = 0"), names)
+    else:  # Q found as the tracker would have found it, no null model
+        m = config.modularity
+        result = _mod.q_only(A, m.directed, m.n_random, tracker.seed, m.method)
+        out = partition_summary(dataclasses.replace(result, reason="not computed: modularity.every = 0"), names)
     out["directed"] = config.modularity.directed
     return out
 
