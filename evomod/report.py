@@ -94,8 +94,8 @@ def mann_whitney(conds: list[Condition]) -> list[dict]:
     return tests
 
 
-def _generations(cap: int, every: int = 1) -> np.ndarray:
-    gens = np.arange(0, cap, max(every, 1))
+def _thin(gens: np.ndarray) -> np.ndarray:
+    """At most MAX_POINTS of the sorted ``gens``, evenly spread."""
     if len(gens) > MAX_POINTS:
         gens = gens[np.unique(np.linspace(0, len(gens) - 1, MAX_POINTS).round().astype(np.int64))]
     return gens
@@ -113,20 +113,17 @@ def curves(out: Path, cond: Condition, column: str) -> tuple[np.ndarray, np.ndar
     where = ds.field("run_id").isin(pa.array(cond.run_ids))
     if column == "qm":  # measured every k-th generation: keep those
         where = where & ~ds.field("qm").is_nan()
-        gens = np.unique(data.to_table(columns=["generation"], filter=where).column("generation").to_numpy())
-        if len(gens) > MAX_POINTS:
-            gens = gens[np.unique(np.linspace(0, len(gens) - 1, MAX_POINTS).round().astype(np.int64))]
+        gens = _thin(np.unique(data.to_table(columns=["generation"], filter=where).column("generation").to_numpy()))
     else:
-        gens = _generations(cond.cap)
+        gens = _thin(np.arange(cond.cap))
     if len(gens) == 0:
         return gens, np.zeros((len(cond.run_ids), 0))
     where = where & ds.field("generation").isin(pa.array(gens))
     t = data.to_table(columns=["run_id", "generation", column], filter=where)
     row = {r: i for i, r in enumerate(cond.run_ids)}
-    col = {g: j for j, g in enumerate(gens.tolist())}
     values = np.full((len(cond.run_ids), len(gens)), np.nan)
     ri = np.array([row[r] for r in t.column("run_id").to_pylist()], dtype=np.int64)
-    gi = np.array([col[g] for g in t.column("generation").to_pylist()], dtype=np.int64)
+    gi = np.searchsorted(gens, t.column("generation").to_numpy())  # gens is sorted and holds every one
     values[ri, gi] = t.column(column).to_numpy()
     return gens, values
 
