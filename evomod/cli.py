@@ -132,11 +132,8 @@ def cmd_show(args) -> int:
         _print_truth_table(inputs, outs, wants, ok_rows, good)
     if wants is not None:
         print(f"\n{sum(good)}/{rep.n_rows} rows correct")
-    if hasattr(rep, "drawing"):
-        _show_network(args, data, rep)
-    elif args.draw:
-        raise ConfigError(f"--draw: drawing needs a layered network; this genome is {rep.__class__.__name__}",
-                          "--draw")
+    if args.draw or hasattr(rep, "left_right_split"):  # networks are always drawn
+        _show_drawing(args, data, rep)
     return 0
 
 
@@ -157,9 +154,9 @@ def _print_truth_table(inputs, outs, wants, ok_rows, good) -> None:
         print(line)
 
 
-def _show_network(args, data, rep) -> None:
-    """Draw a layered network with its best partition; say whether the best
-    2-way split separates the left inputs from the right ones."""
+def _show_drawing(args, data, rep) -> None:
+    """Draw the circuit or network with its best partition; for a network, say
+    whether the best 2-way split separates the left inputs from the right ones."""
     from . import modularity as _mod
     from .plots import draw_network
 
@@ -167,12 +164,15 @@ def _show_network(args, data, rep) -> None:
     A, names = rep.to_graph(data["genome"], data["inputs"], directed)
     found = _mod.q_only(A, directed, seed=0, method=data["modularity"]["method"])
     q, labels = found.q, found.labels
-    split = rep.left_right_split(data["genome"], directed)
     path = Path(args.draw) if args.draw else Path(args.genome).with_name("network.png")
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ConfigError(f"--draw {path}: the file must end in .png, .svg or .pdf", "--draw")
-    draw_network(rep, data["genome"], labels, path, title=f"Q = {q:.3f} ({'directed' if directed else 'undirected'})")
+    draw_network(rep, data["genome"], labels, path, title=f"Q = {q:.3f} ({'directed' if directed else 'undirected'})",
+                 inputs=data["inputs"])
     print(f"\nQ = {q:.4f}, {labels.max() + 1} modules; drawing: {path}")
+    if not hasattr(rep, "left_right_split"):
+        return
+    split = rep.left_right_split(data["genome"], directed)
     print(f"best 2-way split (Q = {split['q']:.4f}): "
           + ("separates the left inputs from the right inputs" if split["separates"]
              else f"does not separate left from right inputs ({split['detail']})"))
@@ -234,6 +234,17 @@ def cmd_study(args) -> int:
                         workers=args.workers, progress=not args.quiet)
     print(outcome.text())
     return 130 if outcome.interrupted else (1 if outcome.failed else 0)
+
+
+def cmd_replicate(args) -> int:
+    from .replicate import replicate
+
+    command = "evomod replicate " + " ".join(args.argv)
+    path = replicate(args.experiment, args.out, runs=args.runs, quick=args.quick, variant=args.variant or "",
+                     generations=args.generations, cluster=args.cluster, jobs=args.jobs, workers=args.workers,
+                     scheduler=args.scheduler, progress=not args.quiet, command=command)
+    print(f"Report: {path}")
+    return 0
 
 
 def cmd_report(args) -> int:
@@ -304,6 +315,25 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
     st.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     st.set_defaults(func=cmd_study)
+    from .replicate.experiments import EXPERIMENTS
+
+    rr = sub.add_parser("replicate", help="run a paper's experiment as a study and write REPORT.md "
+                        "(published vs measured, verdicts, figures); re-running resumes")
+    rr.add_argument("experiment", choices=list(EXPERIMENTS), help="; ".join(
+        f"{e.name}: {e.title}" for e in EXPERIMENTS.values()))
+    rr.add_argument("--out", required=True, help="study directory (an existing one of the same study resumes)")
+    rr.add_argument("--runs", type=int, help="runs per condition (default: the paper's, or what fits an hour)")
+    rr.add_argument("--quick", action="store_true", help="a few short runs (under 2 minutes): checks the "
+                    "pipeline, too small for verdicts")
+    rr.add_argument("--generations", type=int, help="generation cap (default: the paper's)")
+    rr.add_argument("--variant", help="vary an uncertain parameter of the setup; per experiment: " + "; ".join(
+        f"{e.name}: {', '.join(e.variants) or 'none'}" for e in EXPERIMENTS.values()))
+    rr.add_argument("--cluster", choices=["local", "slurm", "pbs", "sge", "lsf"], help="where runs go (default local)")
+    rr.add_argument("--jobs", type=int, help="batch jobs with --cluster slurm|pbs|sge|lsf")
+    rr.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    rr.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
+    rr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    rr.set_defaults(func=cmd_replicate)
     rp = sub.add_parser("report", help="tables, plots and Mann-Whitney tests of a study directory")
     rp.add_argument("study_dir", help="a directory written by `evomod study`")
     rp.set_defaults(func=cmd_report)
@@ -313,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[2:] if argv is None else argv[1:])
     if args.command is None:
         parser.print_help()
         return 0

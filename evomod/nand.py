@@ -118,6 +118,34 @@ class NandCircuits(Representation):
     def describe(self, genome, inputs):
         return _circ.describe(genome, self.spec, inputs)
 
+    def drawing(self, genome, inputs=None):
+        """Nodes of ``to_graph`` placed in rows by their longest distance from
+        the inputs (cycles of feedback circuits broken by shortest distance),
+        and the wires between them (weight 1)."""
+        import networkx as nx
+
+        A, names = self.to_graph(genome, inputs, directed=True)
+        g = nx.from_numpy_array(A, create_using=nx.DiGraph)
+        n = self.n_inputs
+        if nx.is_directed_acyclic_graph(g):
+            depth = {v: 0 for v in range(n)}
+            for v in nx.topological_sort(g):
+                depth.setdefault(v, 0)
+                for w in g.successors(v):
+                    depth[w] = max(depth.get(w, 0), depth[v] + 1)
+        else:
+            depth = nx.multi_source_dijkstra_path_length(g, set(range(n)))
+        top = max(depth.values(), default=0) + 1
+        row = np.array([depth.get(v, top) for v in range(len(names))], dtype=float)
+        row[len(names) - self.n_outputs:] = row[:len(names) - self.n_outputs].max() + 1  # a row of their own
+        pos = np.zeros((len(names), 2))
+        for r in np.unique(row):
+            members = np.flatnonzero(row == r)
+            pos[members, 0] = np.arange(len(members)) - (len(members) - 1) / 2
+            pos[members, 1] = r
+        edges = [(int(i), int(j), 1) for i, j in zip(*np.nonzero(A))]
+        return {"positions": pos, "edges": edges, "names": names}
+
     def check_genome(self, values):
         high = self.spec.locus_high()
         if isinstance(values, list) and len(values) == self.spec.n_loci and all(

@@ -188,9 +188,9 @@ class LayeredNetworks(Representation):
 
     # --- drawing and the left/right test -----------------------------------------------
 
-    def drawing(self, genome):
+    def drawing(self, genome, inputs=None):
         """Nodes of ``to_graph`` at their coordinates, and the weighted
-        connections between them."""
+        connections between them (``inputs`` unused: nodes have fixed names)."""
         s = self.spec
         kept = np.flatnonzero(_wir.prune(genome, s))
         where = {int(v): k for k, v in enumerate(kept)}

@@ -75,8 +75,9 @@ def _plot_modularity(ax, gen, q, qm) -> None:
     ax.legend(loc="lower right", fontsize=8, frameon=False)
 
 
-def draw_network(rep, genome, labels, path: Path, title: str = "") -> Path:
-    """A layered network at its node coordinates: nodes coloured by module
+def draw_network(rep, genome, labels, path: Path, title: str = "", inputs=None) -> Path:
+    """A layered network at its node coordinates, or a circuit in rows by
+    depth (``inputs`` names its inputs): nodes coloured by module
     (``labels``, in ``rep.to_graph`` order), connections blue for positive
     and red for negative weights, width by |weight|. The format follows the
     suffix (.png, .svg, .pdf); written to a temporary file, then renamed."""
@@ -84,7 +85,7 @@ def draw_network(rep, genome, labels, path: Path, title: str = "") -> Path:
 
     from .files import atomic_write
 
-    drawing = rep.drawing(genome)
+    drawing = rep.drawing(genome, inputs)
     pos, names = drawing["positions"], drawing["names"]
     fig = Figure(figsize=(6.4, 4.8), layout="constrained")
     ax = fig.add_subplot()

@@ -25,6 +25,7 @@ import numpy as np
 from .registry import ConfigError
 
 MAX_POINTS = 2000  # generations plotted per curve (a longer run is sampled evenly)
+SPARSE = ("q", "qm")  # record columns measured every modularity.every generations (NaN between)
 PLOTS = {"fitness": "report-fitness.png", "qm": "report-qm.png", "solve": "report-solve.png"}
 
 
@@ -111,8 +112,8 @@ def curves(out: Path, cond: Condition, column: str) -> tuple[np.ndarray, np.ndar
         return np.zeros(0, np.int64), np.zeros((0, 0))
     data = ds.dataset(Path(out) / "records", format="parquet")
     where = ds.field("run_id").isin(pa.array(cond.run_ids))
-    if column == "qm":  # measured every k-th generation: keep those
-        where = where & ~ds.field("qm").is_nan()
+    if column in SPARSE:  # measured every k-th generation: keep those
+        where = where & ~ds.field(column).is_nan()
         gens = _thin(np.unique(data.to_table(columns=["generation"], filter=where).column("generation").to_numpy()))
     else:
         gens = _thin(np.arange(cond.cap))

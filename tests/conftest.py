@@ -68,3 +68,21 @@ def config_with(base: dict, **over):
         else:
             raw[key] = value
     return config.validate(raw)
+
+
+@pytest.fixture(scope="session")
+def quick_replication(tmp_path_factory):
+    """``quick_replication(name)``: the directory of ``evomod replicate NAME
+    --quick``, run once per test session."""
+    from evomod.cli import main
+
+    root = tmp_path_factory.mktemp("replicate")
+    done = {}
+
+    def get(name):
+        if name not in done:
+            out = root / name
+            assert main(["replicate", name, "--quick", "--out", str(out), "-q"]) == 0
+            done[name] = out
+        return done[name]
+    return get

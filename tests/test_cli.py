@@ -415,3 +415,20 @@ def test_bench_selection_bad_input(in_tmp, capsys, argv, key):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and (key in err)
     assert not (in_tmp / "b").exists()
+
+
+def test_show_draws_a_circuit_in_rows_by_depth(in_tmp, capsys):
+    from evomod.records import read_genome
+
+    path = genome_file(in_tmp / "g1.json", g1_genome())
+    data = read_genome(path)
+    drawing = data["rep"].drawing(data["genome"], data["inputs"])
+    A, names = data["rep"].to_graph(data["genome"], data["inputs"], directed=True)
+    assert drawing["names"] == names
+    assert sorted((i, j) for i, j, _ in drawing["edges"]) == sorted(zip(*map(list, A.nonzero())))
+    row = dict(zip(names, drawing["positions"][:, 1]))
+    # XOR(x, y) = NAND(NAND(x, g0), NAND(y, g0)) with g0 = NAND(x, y): depths 1, 2, 2, 3
+    assert [row[n] for n in ("x", "y", "z", "w", "g0", "g1", "g2", "g3")] == [0, 0, 0, 0, 1, 2, 2, 3]
+    assert (row["g8"], row["g9"], row["out0"]) == (4, 5, 6)  # AND = NAND, then NOT, then the output
+    assert main(["show", str(path), "--draw", str(in_tmp / "g1.png")]) == 0
+    assert (in_tmp / "g1.png").stat().st_size > 5000

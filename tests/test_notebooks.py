@@ -1,5 +1,6 @@
-"""The notebooks run top to bottom on a real run directory (code cells executed
-in order, as a kernel would, without needing Jupyter installed)."""
+"""The notebooks run top to bottom: the run explorer on a real run directory
+(code cells executed in order, as a kernel would), and each replication
+notebook by a Jupyter kernel (nbclient) on its experiment's ``--quick`` output."""
 
 import json
 from pathlib import Path
@@ -9,11 +10,12 @@ import pytest
 
 from evomod.cli import main
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+REPLICATION = sorted(NOTEBOOKS.glob("replicate-*.ipynb"))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs(path, tmp_path, monkeypatch, capsys):
+def test_explore_run_notebook(tmp_path, monkeypatch, capsys):
+    path = NOTEBOOKS / "explore-run.ipynb"
     matplotlib.use("Agg")
     run_dir = tmp_path / "run"
     assert main(["run", "--generations", "60", "--out", str(run_dir), "-q",
@@ -25,3 +27,26 @@ def test_notebook_runs(path, tmp_path, monkeypatch, capsys):
             exec(compile("".join(cell["source"]), f"{path.name}", "exec"), namespace)
     out = capsys.readouterr().out
     assert "60 generations" in out and "rows correct" in out
+
+
+def test_every_experiment_has_a_notebook():
+    from evomod.replicate import EXPERIMENTS
+
+    assert {p.stem.removeprefix("replicate-") for p in REPLICATION} == set(EXPERIMENTS)
+
+
+@pytest.mark.parametrize("path", REPLICATION, ids=lambda p: p.stem)
+def test_replication_notebook_runs_in_a_kernel(path, quick_replication, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    study_dir = quick_replication(path.stem.removeprefix("replicate-"))
+    monkeypatch.setenv("EVOMOD_STUDY_DIR", str(study_dir))
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(study_dir)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    errors = [f"{o['ename']}: {o['evalue']}" for o in outputs if o.get("output_type") == "error"]
+    assert not errors
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert "paper:" in text and "measured:" in text  # the claims cell printed every claim
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2  # figures were drawn

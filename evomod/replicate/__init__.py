@@ -1,0 +1,47 @@
+"""``evomod replicate``: the papers' experiments as studies, with an honest report.
+
+``replicate("ka2005-logic", "rep/ka-logic")`` builds the experiment's study
+(``experiments.study``), runs it through the study runner (local cores or a
+cluster; re-running resumes), measures every run (``measures``), judges each
+published claim (``stats``) and writes ``OUT/REPORT.md`` with its figures and
+``OUT/replication.json`` with the numbers (``writeup``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .experiments import EXPERIMENTS, Experiment, get, study
+from .measures import MEASURES, collect
+from .stats import judge
+from .writeup import write
+
+__all__ = ["EXPERIMENTS", "Experiment", "MEASURES", "collect", "get", "judge", "replicate", "study", "write"]
+
+
+def replicate(name: str, out, *, runs=None, quick=False, variant="", generations=None, cluster=None,
+              jobs=None, workers=None, scheduler=None, progress=True, command="") -> Path:
+    """Run (or resume) one replication and write its report; returns REPORT.md's path."""
+    from ..study import run_study
+
+    exp = get(name)
+    table = study(exp, runs=runs, quick=quick, variant=variant, generations=generations)
+    out = Path(out)
+    outcome = run_study(table, out, scheduler=scheduler, cluster=cluster, jobs=jobs, workers=workers,
+                        progress=progress)
+    info_file = out / "replicate.json"
+    info = json.loads(info_file.read_text(encoding="utf-8")) if info_file.is_file() else {"sessions": []}
+    if outcome.finished:  # a resumed study adds up the time of each start that ran something
+        where = scheduler or cluster or "local"
+        info["sessions"].append({"seconds": round(outcome.seconds, 1), "runs": outcome.finished,
+                                 "where": where, "workers": workers or (os.cpu_count() if where == "local" else None)})
+    info.update(experiment=name, variant=variant, quick=quick, command=command or f"evomod replicate {name}",
+                wall_seconds=sum(s["seconds"] for s in info["sessions"]),
+                workers=", ".join(sorted({str(s["workers"] or s["where"]) for s in info["sessions"]})) or "?",
+                failed=outcome.failed, interrupted=outcome.interrupted)
+    from ..study.results import write_text
+
+    write_text(info_file, json.dumps(info, indent=1) + "\n")
+    return write(out, exp, info)

@@ -1,0 +1,191 @@
+"""Per-run measures of a replication study, read from its directory.
+
+Every measure is one function ``fn(run: RunView) -> float`` registered in
+``MEASURES`` with a one-line description; NaN means "not defined for this
+run" (e.g. gates of an unsolved run) and is left out of the statistics.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .experiments import Experiment
+
+MEASURES: dict = {}
+
+
+def measure(name: str, description: str):
+    def decorate(fn):
+        fn.description = description
+        MEASURES[name] = fn
+        return fn
+    return decorate
+
+
+class RunView:
+    """One finished run: its runs.parquet row, records and saved files, read lazily."""
+
+    def __init__(self, out: Path, row: dict, switch_at: int | None):
+        self.out, self.row, self.switch_at = Path(out), row, switch_at
+        self.cap = int(row["generation_cap"])
+
+    @cached_property
+    def records(self) -> dict:
+        import pyarrow.parquet as pq
+
+        t = pq.read_table(self.out / "records" / f"{self.row['run_id']}.parquet",
+                          columns=["generation", "goal", "best_performance", "q", "qm", "connections"])
+        return {name: t.column(name).to_numpy() for name in t.column_names}
+
+    @cached_property
+    def summary(self) -> dict:
+        return json.loads((self.out / "runs" / self.row["run_id"] / "summary.json").read_text(encoding="utf-8"))
+
+    @cached_property
+    def best(self) -> dict:
+        from ..records import read_genome
+
+        return read_genome(self.out / "runs" / self.row["run_id"] / "best.json")
+
+    @property
+    def first_solved(self) -> dict:
+        return json.loads(self.row["first_solved"] or "{}")
+
+    def before_switch(self, column: str) -> float:
+        """The last value of ``column`` measured before the single switch."""
+        rec = self.records
+        ok = (rec["generation"] < self.switch_at) & np.isfinite(rec[column].astype(float))
+        return float(rec[column][ok][-1]) if ok.any() else math.nan
+
+
+@measure("solved", "1 if the run solved every goal it met, else 0 (single switch: the first goal)")
+def solved(run: RunView) -> float:
+    return float(generations_to_solve(run) < _solve_cap(run))
+
+
+def _solve_cap(run: RunView) -> int:
+    return run.switch_at if run.switch_at else run.cap
+
+
+@measure("generations_to_solve", "generations until every goal had been solved (unsolved: the cap, "
+         "as the medians of the papers count them); single switch: the first goal, before the switch")
+def generations_to_solve(run: RunView) -> float:
+    if run.switch_at:
+        t = run.first_solved.get(run.summary["config"]["schedule"]["goals"][0])
+        return float(t) if t is not None and t < run.switch_at else float(run.switch_at)
+    t = run.row["generations_to_solve"]
+    return float(run.cap if t is None else t)
+
+
+@measure("final_qm", "Q_m of the final best")
+def final_qm(run: RunView) -> float:
+    return _float(run.row["final_qm"])
+
+
+@measure("final_q", "Q of the final best")
+def final_q(run: RunView) -> float:
+    return _float(run.row["final_q"])
+
+
+@measure("gates", "effective gates (circuits) or neurons left after pruning (networks) of the final best, "
+         "solved runs only")
+def gates(run: RunView) -> float:
+    return _float(run.row["final_n_effective"]) if solved(run) else math.nan
+
+
+@measure("recovery", "median over the goal switches after the run first solved both goals of the "
+         "generations until the best is perfect again (a switch not recovered from counts as the period)")
+def recovery(run: RunView) -> float:
+    t0 = run.row["generations_to_solve"]
+    if t0 is None:
+        return math.nan
+    rec = run.records
+    gen, perf = rec["generation"], rec["best_performance"]
+    goal = rec["goal"]
+    switches = np.flatnonzero(goal[1:] != goal[:-1]) + 1
+    switches = switches[gen[switches] > t0]
+    if len(switches) < 2:
+        return math.nan
+    ends = np.append(switches[1:], len(gen))
+    times = []
+    for s, e in zip(switches[:-1], ends[:-1]):  # the last epoch may be cut short by the cap
+        hit = np.flatnonzero(perf[s:e] >= 1.0 - 1e-12)
+        times.append(hit[0] if len(hit) else e - s)
+    return float(np.median(times))
+
+
+@measure("q_before_switch", "Q of the best at the last measurement before the switch")
+def q_before_switch(run: RunView) -> float:
+    return run.before_switch("q") if run.switch_at else final_q(run)
+
+
+@measure("performance_before_switch", "best performance in the generation before the switch")
+def performance_before_switch(run: RunView) -> float:
+    return run.before_switch("best_performance") if run.switch_at else _float(run.row["final_best_performance"])
+
+
+@measure("adaptation", "generations after the single switch until the best performs at least as well "
+         "on the new goal as it did on the old one just before (not reached: the generations left)")
+def adaptation(run: RunView) -> float:
+    if not run.switch_at:
+        return math.nan
+    rec = run.records
+    target = run.before_switch("best_performance")
+    after = rec["generation"] >= run.switch_at
+    hit = np.flatnonzero(rec["best_performance"][after] >= target - 1e-12)
+    return float(hit[0]) if len(hit) else float(after.sum())
+
+
+@measure("left_right", "1 if the final best's best 2-way split puts the left and the right inputs in "
+         "different modules (networks only)")
+def left_right(run: RunView) -> float:
+    best = run.best
+    if not hasattr(best["rep"], "left_right_split"):
+        return math.nan
+    return float(best["rep"].left_right_split(best["genome"], True)["separates"])
+
+
+@measure("connections", "connections of the final best")
+def connections(run: RunView) -> float:
+    return _float(run.records["connections"][-1])
+
+
+@measure("late_performance", "mean best performance over the last 10% of the generations")
+def late_performance(run: RunView) -> float:
+    perf = run.records["best_performance"]
+    return float(perf[-max(1, len(perf) // 10):].mean())
+
+
+@measure("late_perfect", "fraction of the last 10% of the generations whose best is perfect")
+def late_perfect(run: RunView) -> float:
+    perf = run.records["best_performance"]
+    return float((perf[-max(1, len(perf) // 10):] >= 1.0 - 1e-12).mean())
+
+
+def _float(x) -> float:
+    return math.nan if x is None else float(x)
+
+
+def collect(out: Path, exp: Experiment, names=None) -> dict[str, dict[str, np.ndarray]]:
+    """``{condition label: {measure: values of its finished runs}}``."""
+    from ..study.results import read_manifest, rebuild
+
+    out = Path(out)
+    manifest = read_manifest(out)
+    rows = rebuild(out).to_pylist()
+    labels = {c["index"]: c["label"] for c in manifest["cells"]}
+    periods = {c["index"]: c["overrides"].get("schedule.period") for c in manifest["cells"]}
+    names = list(names or dict.fromkeys([*exp.measures, *(c.measure for c in exp.claims)]))
+    result: dict[str, dict[str, np.ndarray]] = {labels[i]: {} for i in labels}
+    for index, label in labels.items():
+        single = label in exp.single_switch
+        runs = [RunView(out, r, periods[index] if single else None) for r in rows
+                if r["cell_index"] == index and r["status"] not in ("failed", "pending")]
+        for name in names:
+            result[label][name] = np.array([MEASURES[name](r) for r in runs], dtype=float)
+    return result

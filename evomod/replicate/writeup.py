@@ -1,0 +1,169 @@
+"""REPORT.md of a replication: claims and verdicts, per-condition numbers, figures."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .. import report as _report
+from ..study.results import write_text
+from .experiments import Experiment
+from .measures import MEASURES, collect
+from .stats import MIN_RUNS, judge, median_iqr
+
+FIGURES = {"fitness": "fig-fitness.png", "performance": "fig-performance.png", "modularity": "fig-modularity.png",
+           "solve": "fig-solve.png"}
+
+
+def _fmt(x: float) -> str:
+    if x is None or math.isnan(x):
+        return "n/a"
+    if abs(x) >= 100 or float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def summarise(values: np.ndarray, measure: str) -> str:
+    """``median [q1, q3] (n)``; a 0/1 measure as ``k/n``."""
+    v = values[np.isfinite(values)]
+    if len(v) == 0:
+        return "n/a"
+    if measure in ("solved", "left_right"):
+        return f"{int(v.sum())}/{len(v)}"
+    med, q1, q3 = median_iqr(v)
+    return f"{_fmt(med)} [{_fmt(q1)}, {_fmt(q3)}] (n={len(v)})"
+
+
+def verdicts(exp: Experiment, values: dict) -> list[dict]:
+    rows = []
+    for c in exp.claims:
+        x = values[c.condition][c.measure]
+        y = values[c.versus][c.measure] if c.versus else None
+        v = judge(c, x, y)
+        measured = summarise(x, c.measure) + ("" if y is None else f" vs {c.versus}: {summarise(y, c.measure)}")
+        rows.append({"measure": c.measure, "condition": c.condition, "versus": c.versus, "paper": c.paper,
+                     "source": c.source, "measured": measured, "verdict": v.verdict, "test": v.test})
+    return rows
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower() or "condition"
+
+
+def typical_run(out: Path, exp: Experiment, rows: list[dict], values: dict) -> str | None:
+    """The run whose final modularity is nearest its condition's median, among
+    the solved runs if any solved (ties: the first)."""
+    column = "final_qm" if exp.modularity == "qm" else "final_q"
+    pool = [r for r in rows if r["status"] == "solved"] or rows
+    q = np.array([np.nan if r[column] is None else r[column] for r in pool], dtype=float)
+    if not np.isfinite(q).any():
+        return pool[0]["run_id"] if pool else None
+    return pool[int(np.nanargmin(np.abs(q - np.nanmedian(q))))]["run_id"]
+
+
+def draw_typical(out: Path, exp: Experiment, label: str, run_id: str) -> tuple[str, str]:
+    from ..plots import draw_network
+    from ..records import read_genome
+
+    run_dir = out / "runs" / run_id
+    data = read_genome(run_dir / "best.json")
+    mod = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["modularity"]
+    labels = np.array(mod["labels"], dtype=np.int64)
+    value = mod.get("qm") if exp.modularity == "qm" else mod.get("q")
+    name = "Q_m" if exp.modularity == "qm" else "Q"
+    path = f"typical-{_slug(label)}.png"
+    title = (f"{label}: run {run_id}, {name} = {_fmt(value) if value is not None else 'n/a'}, "
+             f"{len(set(labels.tolist()))} modules")
+    draw_network(data["rep"], data["genome"], labels, out / path, title=title, inputs=data["inputs"])
+    return path, title
+
+
+def write(out: Path, exp: Experiment, info: dict) -> Path:
+    """Write ``OUT/REPORT.md``, ``OUT/replication.json`` and the figures."""
+    from ..study.results import read_manifest, rebuild
+
+    out = Path(out)
+    manifest = read_manifest(out)
+    table = rebuild(out).to_pylist()
+    values = collect(out, exp)
+    claims = verdicts(exp, values)
+    _, conds = _report.conditions(out)
+    made = {"fitness": _report.plot_bands(out, conds, "best_fitness", "best fitness", out / FIGURES["fitness"]),
+            "performance": _report.plot_bands(out, conds, "best_performance", "performance of the best",
+                                              out / FIGURES["performance"]),
+            "modularity": _report.plot_bands(out, conds, exp.modularity,
+                                             "Q_m of the best" if exp.modularity == "qm" else "Q of the best",
+                                             out / FIGURES["modularity"]),
+            "solve": _report.plot_solve(conds, out / FIGURES["solve"])}
+    drawings = []
+    for cell in manifest["cells"]:
+        rows = [r for r in table if r["cell_index"] == cell["index"] and r["status"] not in ("failed", "pending")]
+        run_id = typical_run(out, exp, rows, values)
+        if run_id is not None:
+            drawings.append(draw_typical(out, exp, cell["label"], run_id))
+    per_condition = {label: {m: summarise(v, m) for m, v in ms.items() if m in exp.measures}
+                     for label, ms in values.items()}
+    data = {"experiment": exp.name, "title": exp.title, **info, "claims": claims,
+            "conditions": {label: {m: [None if math.isnan(x) else x for x in v.tolist()] for m, v in ms.items()}
+                           for label, ms in values.items()}}
+    write_text(out / "replication.json", json.dumps(data, indent=1) + "\n")
+    text = _markdown(exp, manifest, info, claims, per_condition, conds, made, drawings)
+    write_text(out / "REPORT.md", text)
+    return out / "REPORT.md"
+
+
+def _markdown(exp, manifest, info, claims, per_condition, conds, made, drawings) -> str:
+    cap = max(c["generations"] for c in manifest["cells"])
+    lines = [f"# Replication: {exp.title}", ""]
+    if info.get("variant"):
+        lines += [f"**Variant `{info['variant']}`**: {exp.variants[info['variant']][0]}.", ""]
+    lines += [f"Command: `{info.get('command', '')}`", "",
+              f"{manifest['seeds']} runs per condition, generation cap {cap:,}, study seed {manifest['seed']}; "
+              f"wall time {info.get('wall_seconds', math.nan):,.0f} s ({info.get('workers', '?')} workers)."
+              + (" **Quick mode: too few runs and generations for any verdict; it checks that everything "
+                 "runs.**" if info.get("quick") else ""), ""]
+    lines += ["## Conditions", ""]
+    for c in exp.conditions:
+        lines.append(f"- **{c.label}**: {c.description}.")
+    if exp.notes:
+        lines += ["", exp.notes]
+    lines += ["", "## Headline claims", "",
+              "| claim | condition | paper | measured: median [IQR] (n) | verdict | test |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    for r in claims:
+        who = r["condition"] + (f" vs {r['versus']}" if r["versus"] else "")
+        lines.append(f"| {r['measure']} | {who} | {r['paper']} [{r['source']}] | {r['measured']} | "
+                     f"**{r['verdict']}** | {r['test']} |")
+    lines += ["", f"Verdict rules (`evomod/replicate/stats.py`): a published median is reproduced when it lies "
+              "in the distribution-free 95% CI of the measured median; a published k/N when Fisher's exact "
+              "test gives p >= 0.05; a direction between conditions when a one-sided Mann-Whitney U (Fisher's "
+              "exact test for fractions) gives p < 0.05 (right direction without significance: partly); a "
+              "published ratio also needs to lie in the bootstrap 95% CI of the measured ratio of medians "
+              f"(else partly). Fewer than {MIN_RUNS} runs: too few runs. [paper] / [notes] / [seeds]: where "
+              "the published value comes from (see ../shared/reference/papers.md).", ""]
+    lines += ["## Measures per condition", ""]
+    measures = [m for m in exp.measures]
+    lines += ["| measure | " + " | ".join(c.label for c in exp.conditions) + " |",
+              "| --- | " + " | ".join("---" for _ in exp.conditions) + " |"]
+    for m in measures:
+        lines.append(f"| {m} | " + " | ".join(per_condition.get(c.label, {}).get(m, "n/a")
+                                              for c in exp.conditions) + " |")
+    lines += [""] + [f"- `{m}`: {MEASURES[m].description}." for m in measures]
+    counts = ", ".join(f"{c.label} {c.done}/{c.runs}" for c in conds)
+    lines += ["", f"Runs finished per condition: {counts}.", "", "## Figures", ""]
+    titles = {"fitness": "Best fitness per generation", "performance": "Performance of the best per generation",
+              "modularity": ("Q_m" if exp.modularity == "qm" else "Q") + " of the best per generation",
+              "solve": "Generations to solve"}
+    for key, ok in made.items():
+        lines += [f"![{titles[key]} (median and IQR band per condition)]({FIGURES[key]})" if ok
+                  else f"{titles[key]}: no data.", ""]
+    lines += ["## Typical evolved circuits", "",
+              "Per condition, the run whose final modularity is nearest the condition's median (among solved "
+              "runs when any solved); nodes coloured by the modules of the best partition.", ""]
+    for path, title in drawings:
+        lines += [f"![{title}]({path})", ""]
+    return "\n".join(lines)
