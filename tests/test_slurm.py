@@ -78,3 +78,15 @@ def test_study_on_slurm(slurm, tmp_path):
     # a second start has nothing to do and submits nothing
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert again.returncode == 0 and "0 run(s) done now, 2 done before" in again.stdout
+
+
+def test_replicate_quick_on_slurm(slurm, tmp_path):
+    out = tmp_path / "rep"
+    cmd = [sys.executable, "-m", "evomod.cli", "replicate", "ka2005-logic", "--quick", "--runs", "1",
+           "--cluster", "slurm", "--jobs", "2", "--out", str(out), "-q"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = pq.read_table(out / "runs.parquet").to_pylist()
+    assert len(rows) == 4 and all(r["status"] in ("finished", "solved") for r in rows)
+    assert "| recovery | MVG-long |" in (out / "REPORT.md").read_text()
+    assert list((out / "logs").glob("*.err"))  # the runs went through SLURM jobs

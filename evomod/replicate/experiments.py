@@ -113,6 +113,8 @@ KA_LOGIC = Experiment(
                       {"selection.pc": 0.5}),
         "bisection": ("Q by recursive spectral bisection alone, not the full search (null model and "
                       "Q_max found the same way)", {"modularity.method": "bisection"}),
+        "directed": ("Q_m of the directed wiring graph (Leicht-Newman Q; the null model keeps every node's "
+                     "in- and out-degree) instead of the undirected one", {"modularity.directed": True}),
     },
 )
 
