@@ -155,16 +155,26 @@ def connections(run: RunView) -> float:
     return _float(run.records["connections"][-1])
 
 
-@measure("late_performance", "mean best performance over the last 10% of the generations")
+def _late(run: RunView) -> np.ndarray | None:
+    """Best performance over the last 10% of the cap; None for a run that stopped early."""
+    if run.row["generations_run"] < run.cap:
+        return None
+    perf = run.records["best_performance"]
+    return perf[-max(1, run.cap // 10):]
+
+
+@measure("late_performance", "mean best performance over the last 10% of the generations (runs that "
+         "reached the cap)")
 def late_performance(run: RunView) -> float:
-    perf = run.records["best_performance"]
-    return float(perf[-max(1, len(perf) // 10):].mean())
+    late = _late(run)
+    return math.nan if late is None else float(late.mean())
 
 
-@measure("late_perfect", "fraction of the last 10% of the generations whose best is perfect")
+@measure("late_perfect", "fraction of the last 10% of the generations whose best is perfect (runs that "
+         "reached the cap)")
 def late_perfect(run: RunView) -> float:
-    perf = run.records["best_performance"]
-    return float((perf[-max(1, len(perf) // 10):] >= 1.0 - 1e-12).mean())
+    late = _late(run)
+    return math.nan if late is None else float((late >= 1.0 - 1e-12).mean())
 
 
 def _float(x) -> float:
