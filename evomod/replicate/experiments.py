@@ -140,12 +140,21 @@ KA_RETINA = Experiment(
         Claim("final_qm", "MVG", "0.35 ± 0.02", "median", 0.35),
         Claim("final_qm", "MVG", "higher than under a fixed goal", "greater", versus="fixed"),
     ),
-    measures=("solved", "generations_to_solve", "final_qm", "final_q", "gates"),
+    measures=("solved", "generations_to_solve", "final_performance", "final_qm", "final_q", "gates"),
     variants={
         "thresholds-wide": ("biases (thresholds) in -3..3 instead of -2..2 (the range is not known)",
                             {"representation.biases": [-3, -2, -1, 0, 1, 2, 3]}),
         "weights-2": ("weights in {-2,-1,1,2} instead of +-1", {"representation.weights": [-2, -1, 1, 2]}),
         "no-penalty": ("no penalty for neurons above 13", {"fitness.gate_penalty": 0.0}),
+        "hidden-8": ("8, 4, 2, 1 threshold neurons *above* the 8 inputs (8-8-4-2-1, fan-in 3, 3, 3, 2; "
+                     "papers.md lists four fan-in limits, which fit this reading); the penalty still starts "
+                     "above 13 neurons (21 nodes with the inputs)",
+                     {"representation.layers": [8, 8, 4, 2, 1], "representation.fan_in": [3, 3, 3, 2],
+                      "representation.x": [[-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5],
+                                           [-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5],
+                                           [-1.5, -0.5, 0.5, 1.5], [-0.5, 0.5], [0.0]],
+                      "representation.y": [0, 1, 2, 3, 4], "representation.initial_connections": [0, 45],
+                      "fitness.free_gates": 21}),
     },
     notes="The retina threshold range is not published; biases -2..2 are evomod's default.",
 )

@@ -92,6 +92,11 @@ def final_q(run: RunView) -> float:
     return _float(run.row["final_q"])
 
 
+@measure("final_performance", "performance of the final best on the goal of the last generation")
+def final_performance(run: RunView) -> float:
+    return _float(run.row["final_best_performance"])
+
+
 @measure("gates", "effective gates (circuits) or neurons left after pruning (networks) of the final best, "
          "solved runs only")
 def gates(run: RunView) -> float:
