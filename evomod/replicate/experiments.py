@@ -111,8 +111,8 @@ KA_LOGIC = Experiment(
                        {"fitness.gate_penalty": 0.0}),
         "crossover": ("crossover with probability 0.5 (the paper: results similar with crossover)",
                       {"selection.pc": 0.5}),
-        "bisection": ("Q by recursive spectral bisection alone, not the full search (null model and "
-                      "Q_max found the same way)", {"modularity.method": "bisection"}),
+        "bisection": ("Q of the best by recursive spectral bisection alone instead of the full search "
+                      "(Q_rand and Q_max still come from the search)", {"modularity.method": "bisection"}),
         "directed": ("Q_m of the directed wiring graph (Leicht-Newman Q; the null model keeps every node's "
                      "in- and out-degree) instead of the undirected one", {"modularity.directed": True}),
     },
@@ -219,14 +219,17 @@ RMVG = Experiment(
     full=Size(runs=30, generations=20_000, every=100),
     quick=Size(runs=3, generations=1500, every=50),
     claims=(
-        Claim("final_qm", "RMVG", "(no published value) RMVG alone selects for modularity", "hypothesis",
+        Claim("late_qm", "RMVG", "(no published value) RMVG alone selects for modularity", "hypothesis",
               versus="fixed", source="seeds"),
-        Claim("final_qm", "RMVG+CC", "(no published value) a connection cost adds to RMVG", "hypothesis",
+        Claim("late_qm", "RMVG+CC", "(no published value) a connection cost adds to RMVG", "hypothesis",
               versus="RMVG", source="seeds"),
-        Claim("final_qm", "MVG", "(no published value) MVG beats a fixed goal for modularity", "hypothesis",
+        Claim("late_qm", "MVG", "(no published value) MVG beats a fixed goal for modularity", "hypothesis",
               versus="fixed", source="seeds"),
     ),
-    measures=("final_qm", "final_q", "gates", "late_performance"),
+    measures=("late_qm", "late_q", "final_qm", "final_gates", "late_performance"),
+    notes=("Under RMVG the goal of the last generation may be simple (e.g. depend on two inputs), so the final "
+           "circuit can be tiny and its Q_m undefined; the claims use the mean Q_m of the best over the last "
+           "10% of the generations instead."),
 )
 
 EXPERIMENTS = {e.name: e for e in (KA_LOGIC, KA_RETINA, CLUNE, RMVG)}

@@ -103,6 +103,12 @@ def gates(run: RunView) -> float:
     return _float(run.row["final_n_effective"]) if solved(run) else math.nan
 
 
+@measure("final_gates", "effective gates (circuits) or nodes left after pruning (networks) of the final "
+         "best, every run")
+def final_gates(run: RunView) -> float:
+    return _float(run.row["final_n_effective"])
+
+
 @measure("recovery", "median over the goal switches after the run first solved both goals of the "
          "generations until the best is perfect again (a switch not recovered from counts as the period)")
 def recovery(run: RunView) -> float:
@@ -160,12 +166,24 @@ def connections(run: RunView) -> float:
     return _float(run.records["connections"][-1])
 
 
-def _late(run: RunView) -> np.ndarray | None:
-    """Best performance over the last 10% of the cap; None for a run that stopped early."""
+def _late(run: RunView, column: str = "best_performance") -> np.ndarray | None:
+    """``column`` over the last 10% of the cap; None for a run that stopped early."""
     if run.row["generations_run"] < run.cap:
         return None
-    perf = run.records["best_performance"]
-    return perf[-max(1, run.cap // 10):]
+    return run.records[column][-max(1, run.cap // 10):].astype(float)
+
+
+@measure("late_qm", "mean Q_m of the best over the last 10% of the generations, where measured and defined "
+         "(runs that reached the cap)")
+def late_qm(run: RunView) -> float:
+    late = _late(run, "qm")
+    return math.nan if late is None or not np.isfinite(late).any() else float(np.nanmean(late))
+
+
+@measure("late_q", "mean Q of the best over the last 10% of the generations (runs that reached the cap)")
+def late_q(run: RunView) -> float:
+    late = _late(run, "q")
+    return math.nan if late is None or not np.isfinite(late).any() else float(np.nanmean(late))
 
 
 @measure("late_performance", "mean best performance over the last 10% of the generations (runs that "
