@@ -240,11 +240,13 @@ def cmd_replicate(args) -> int:
     from .replicate import replicate
 
     command = "evomod replicate " + " ".join(args.argv)
-    path = replicate(args.experiment, args.out, runs=args.runs, quick=args.quick, variant=args.variant or "",
-                     generations=args.generations, cluster=args.cluster, jobs=args.jobs, workers=args.workers,
-                     scheduler=args.scheduler, progress=not args.quiet, command=command)
+    path, outcome = replicate(args.experiment, args.out, runs=args.runs, quick=args.quick,
+                              variant=args.variant or "", generations=args.generations, cluster=args.cluster,
+                              jobs=args.jobs, workers=args.workers, scheduler=args.scheduler,
+                              progress=not args.quiet, command=command)
+    print(outcome.text())
     print(f"Report: {path}")
-    return 0
+    return 130 if outcome.interrupted else (1 if outcome.failed else 0)
 
 
 def cmd_report(args) -> int:

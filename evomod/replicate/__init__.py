@@ -22,8 +22,10 @@ __all__ = ["EXPERIMENTS", "Experiment", "MEASURES", "collect", "get", "judge", "
 
 
 def replicate(name: str, out, *, runs=None, quick=False, variant="", generations=None, cluster=None,
-              jobs=None, workers=None, scheduler=None, progress=True, command="") -> Path:
-    """Run (or resume) one replication and write its report; returns REPORT.md's path."""
+              jobs=None, workers=None, scheduler=None, progress=True, command=""):
+    """Run (or resume) one replication and write its report (also after failed
+    or interrupted runs, from what finished); returns ``(REPORT.md's path, the
+    study runner's Outcome)``."""
     from ..study import run_study
 
     exp = get(name)
@@ -44,4 +46,4 @@ def replicate(name: str, out, *, runs=None, quick=False, variant="", generations
     from ..study.results import write_text
 
     write_text(info_file, json.dumps(info, indent=1) + "\n")
-    return write(out, exp, info)
+    return write(out, exp, info), outcome

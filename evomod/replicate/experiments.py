@@ -250,9 +250,9 @@ def study(exp: Experiment, runs: int | None = None, quick: bool = False, variant
         raise ConfigError(f"--variant {variant}: not a variant of {exp.name}; allowed: {allowed}", "--variant")
     if runs is not None and (type(runs) is not int or runs < 1):
         raise ConfigError(f"--runs {runs}: must be an integer >= 1", "--runs")
-    gens = generations or size.generations
     if generations is not None and (type(generations) is not int or generations < 2):
         raise ConfigError(f"--generations {generations}: must be an integer >= 2", "--generations")
+    gens = generations or size.generations
     switch_at = None if size.switch_at is None else max(1, round(size.switch_at * gens / size.generations))
     overrides = {"generations": gens, "modularity.every": size.every}
     if size.population:
