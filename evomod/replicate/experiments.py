@@ -66,9 +66,6 @@ class Experiment:
     single_switch: tuple[str, ...] = ()  # conditions switching goal once, at size.switch_at
     notes: str = ""
 
-    def condition(self, label: str) -> Condition:
-        return next(c for c in self.conditions if c.label == label)
-
 
 _FIXED_G1 = {"schedule.name": "fixed", "schedule.goals": ["G1"], "stop_on_solve": True}
 _FIXED_G2 = {"schedule.name": "fixed", "schedule.goals": ["G2"], "stop_on_solve": True}

@@ -54,7 +54,7 @@ def _slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower() or "condition"
 
 
-def typical_run(out: Path, exp: Experiment, rows: list[dict], values: dict) -> str | None:
+def typical_run(exp: Experiment, rows: list[dict]) -> str | None:
     """The run whose final modularity is nearest its condition's median, among
     the solved runs if any solved (ties: the first)."""
     column = "final_qm" if exp.modularity == "qm" else "final_q"
@@ -102,7 +102,7 @@ def write(out: Path, exp: Experiment, info: dict) -> Path:
     drawings = []
     for cell in manifest["cells"]:
         rows = [r for r in table if r["cell_index"] == cell["index"] and r["status"] not in ("failed", "pending")]
-        run_id = typical_run(out, exp, rows, values)
+        run_id = typical_run(exp, rows)
         if run_id is not None:
             drawings.append(draw_typical(out, exp, cell["label"], run_id))
     per_condition = {label: {m: summarise(v, m) for m, v in ms.items() if m in exp.measures}
