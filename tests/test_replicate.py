@@ -175,3 +175,16 @@ def test_rerun_resumes_without_running_again(quick_logic, capsys):
     assert json.loads((quick_logic / "replicate.json").read_text())["sessions"] == before
     assert main(["replicate", "ka2005-logic", "--out", str(quick_logic), "-q"]) == 2  # another study
     assert "study" in capsys.readouterr().err
+
+
+def test_typical_run_is_the_solved_run_nearest_the_median_modularity():
+    from evomod.replicate.writeup import typical_run
+
+    rows = [{"run_id": "a", "status": "solved", "final_qm": 0.1},
+            {"run_id": "b", "status": "solved", "final_qm": 0.32},
+            {"run_id": "c", "status": "solved", "final_qm": 0.5},
+            {"run_id": "d", "status": "finished", "final_qm": 0.3}]  # unsolved: not a candidate
+    assert typical_run(get("ka2005-logic"), rows) == "b"  # median of 0.1, 0.32, 0.5
+    unsolved = [dict(r, status="finished") for r in rows if r["run_id"] != "b"]
+    assert typical_run(get("ka2005-logic"), unsolved) == "d"  # none solved: all count, median 0.3
+    assert typical_run(get("ka2005-logic"), []) is None
