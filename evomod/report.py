@@ -48,8 +48,9 @@ class Condition:
         return self.solved / self.done if self.done else math.nan
 
 
-def conditions(out: Path) -> tuple[dict, list[Condition]]:
-    """The study's manifest and one ``Condition`` per cell (from the run directories)."""
+def conditions(out: Path, table: list[dict] | None = None) -> tuple[dict, list[Condition]]:
+    """The study's manifest and one ``Condition`` per cell (from the run
+    directories, or from ``table``, runs.parquet's rows, when the caller has them)."""
     from .study.results import read_manifest, rebuild
 
     out = Path(out)
@@ -57,7 +58,7 @@ def conditions(out: Path) -> tuple[dict, list[Condition]]:
         raise ConfigError(f"{out}: not a study directory (no study.json); write one with `evomod study`",
                           "study_dir")
     manifest = read_manifest(out)
-    table = rebuild(out).to_pylist()
+    table = rebuild(out).to_pylist() if table is None else table
     conds = []
     for cell in manifest["cells"]:
         rows = [r for r in table if r["cell_index"] == cell["index"]]

@@ -204,13 +204,14 @@ def _float(x) -> float:
     return math.nan if x is None else float(x)
 
 
-def collect(out: Path, exp: Experiment, names=None) -> dict[str, dict[str, np.ndarray]]:
-    """``{condition label: {measure: values of its finished runs}}``."""
+def collect(out: Path, exp: Experiment, names=None, rows: list[dict] | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """``{condition label: {measure: values of its finished runs}}``; ``rows``:
+    runs.parquet's rows when the caller has them (else rebuilt from the run directories)."""
     from ..study.results import read_manifest, rebuild
 
     out = Path(out)
     manifest = read_manifest(out)
-    rows = rebuild(out).to_pylist()
+    rows = rebuild(out).to_pylist() if rows is None else rows
     labels = {c["index"]: c["label"] for c in manifest["cells"]}
     periods = {c["index"]: c["overrides"].get("schedule.period") for c in manifest["cells"]}
     names = list(names or dict.fromkeys([*exp.measures, *(c.measure for c in exp.claims)]))

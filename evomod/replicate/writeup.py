@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import report as _report
+from ..report import _fmt
 from ..study.results import write_text
 from .experiments import Experiment
 from .measures import MEASURES, collect
@@ -17,14 +18,6 @@ from .stats import MIN_RUNS, judge, median_iqr
 
 FIGURES = {"fitness": "fig-fitness.png", "performance": "fig-performance.png", "modularity": "fig-modularity.png",
            "solve": "fig-solve.png"}
-
-
-def _fmt(x: float) -> str:
-    if x is None or math.isnan(x):
-        return "n/a"
-    if abs(x) >= 100 or float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:.3g}"
 
 
 def summarise(values: np.ndarray, measure: str) -> str:
@@ -88,10 +81,10 @@ def write(out: Path, exp: Experiment, info: dict) -> Path:
 
     out = Path(out)
     manifest = read_manifest(out)
-    table = rebuild(out).to_pylist()
-    values = collect(out, exp)
+    table = rebuild(out).to_pylist()  # once: the measures and the conditions read these rows
+    values = collect(out, exp, rows=table)
     claims = verdicts(exp, values)
-    _, conds = _report.conditions(out)
+    _, conds = _report.conditions(out, table)
     made = {"fitness": _report.plot_bands(out, conds, "best_fitness", "best fitness", out / FIGURES["fitness"]),
             "performance": _report.plot_bands(out, conds, "best_performance", "performance of the best",
                                               out / FIGURES["performance"]),
