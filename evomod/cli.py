@@ -257,6 +257,8 @@ def cmd_report(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .replicate.experiments import EXPERIMENTS  # not evomod.study: that would load Dask on every command
+
     p = _Parser(prog="evomod", description="Fast evolutionary simulations of how modularity evolves.")
     p.add_argument("--version", action="version", version=f"evomod {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
@@ -317,7 +319,6 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
     st.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     st.set_defaults(func=cmd_study)
-    from .replicate.experiments import EXPERIMENTS
 
     rr = sub.add_parser("replicate", help="run a paper's experiment as a study and write REPORT.md "
                         "(published vs measured, verdicts, figures); re-running resumes")

@@ -127,12 +127,8 @@ class NandCircuits(Representation):
         A, names = self.to_graph(genome, inputs, directed=True)
         g = nx.from_numpy_array(A, create_using=nx.DiGraph)
         n = self.n_inputs
-        if nx.is_directed_acyclic_graph(g):
-            depth = {v: 0 for v in range(n)}
-            for v in nx.topological_sort(g):
-                depth.setdefault(v, 0)
-                for w in g.successors(v):
-                    depth[w] = max(depth.get(w, 0), depth[v] + 1)
+        if nx.is_directed_acyclic_graph(g):  # a generation is the longest path from the inputs
+            depth = {v: k for k, gen in enumerate(nx.topological_generations(g)) for v in gen}
         else:
             depth = nx.multi_source_dijkstra_path_length(g, set(range(n)))
         top = max(depth.values(), default=0) + 1

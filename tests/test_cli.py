@@ -432,3 +432,13 @@ def test_show_draws_a_circuit_in_rows_by_depth(in_tmp, capsys):
     assert (row["g8"], row["g9"], row["out0"]) == (4, 5, 6)  # AND = NAND, then NOT, then the output
     assert main(["show", str(path), "--draw", str(in_tmp / "g1.png")]) == 0
     assert (in_tmp / "g1.png").stat().st_size > 5000
+
+
+def test_the_command_line_does_not_load_dask_until_a_study_runs():
+    import subprocess
+    import sys
+
+    code = ("import sys; from evomod.cli import build_parser; build_parser(); "
+            "print('distributed' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

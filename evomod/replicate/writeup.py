@@ -11,7 +11,6 @@ import numpy as np
 
 from .. import report as _report
 from ..report import _fmt
-from ..study.results import write_text
 from .experiments import Experiment
 from .measures import MEASURES, collect
 from .stats import MIN_RUNS, judge, median_iqr
@@ -77,7 +76,7 @@ def draw_typical(out: Path, exp: Experiment, label: str, run_id: str) -> tuple[s
 
 def write(out: Path, exp: Experiment, info: dict) -> Path:
     """Write ``OUT/REPORT.md``, ``OUT/replication.json`` and the figures."""
-    from ..study.results import read_manifest, rebuild
+    from ..study.results import read_manifest, rebuild, write_text
 
     out = Path(out)
     manifest = read_manifest(out)
