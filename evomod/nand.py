@@ -118,6 +118,12 @@ class NandCircuits(Representation):
     def describe(self, genome, inputs):
         return _circ.describe(genome, self.spec, inputs)
 
+    def program(self, genome, inputs=None):
+        """The ``to_graph`` nodes as an ``evomod.signals.Program`` (every node's value, interventions)."""
+        from .signals import from_circuit
+
+        return from_circuit(genome, self.spec, self.to_graph(genome, inputs)[1])
+
     def drawing(self, genome, inputs=None):
         """Nodes of ``to_graph`` placed in rows by their longest distance from
         the inputs (cycles of feedback circuits broken by shortest distance),

@@ -151,6 +151,12 @@ class LayeredNetworks(Representation):
             names = [inputs[int(n[2:])] if n.startswith("in") else n for n in names]
         return A, names
 
+    def program(self, genome, inputs=None):
+        """The ``to_graph`` nodes as an ``evomod.signals.Program`` (every node's value, interventions)."""
+        from .signals import from_network
+
+        return from_network(genome, self.spec, self.to_graph(genome, inputs)[1])
+
     def headline(self, genome, size):
         s = self.spec
         n_conn = int(np.count_nonzero(genome[: s.n_slots]))
