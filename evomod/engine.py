@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from . import adaptation as _adaptation
 from . import checkpoint as _checkpoint
 from . import modularity as _mod
 from . import rng as _rng
@@ -124,6 +125,13 @@ class RunResult:
     @property
     def generations_run(self) -> int:
         return self.records.length
+
+    @property
+    def switches(self) -> list[dict]:
+        """Per goal switch, generations until the best is perfect again (``evomod.adaptation``)."""
+        cols = self.records.columns()
+        return _adaptation.switches(cols["goal"], cols["best_performance"], self.goal_names,
+                                    self.config.fitness.solved_at)
 
 
 def _goal_expressions(task: _tasks.Task, schedule) -> dict[str, list[str]]:

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__
+from .adaptation import summary as adaptation_summary
 from .config import to_dict
 from .engine import RECORD_COLUMNS, RunResult
 from .registry import ConfigError
@@ -59,6 +60,7 @@ def versions() -> dict[str, str]:
 
 
 def summary_dict(result: RunResult, source: str = "") -> dict:
+    switches = result.switches
     return {
         "source": source,
         "seed": result.config.seed,
@@ -67,11 +69,13 @@ def summary_dict(result: RunResult, source: str = "") -> dict:
         "wall_seconds": round(result.wall_seconds, 4),
         "generations_per_second": round(result.generations_run / max(result.wall_seconds, 1e-9), 1),
         "first_solved": result.first_solved,
+        "adaptation": adaptation_summary(switches),
         "final": {"goal": result.final_goal, "best_fitness": result.best_fitness,
                   "best_performance": result.best_performance, "n_effective": result.best_n_effective},
         "modularity": result.modularity,
         "versions": versions(),
         "config": to_dict(result.config),
+        "switches": switches,  # last: one entry per goal switch, possibly thousands
     }
 
 

@@ -9,6 +9,10 @@ generations to solve, the success rate, and two-sided Mann-Whitney U tests
 between every pair of conditions on generations to solve (unsolved runs
 counted as the generation cap) and on the final Q_m (runs with an undefined
 Q_m left out). Failed and not yet finished runs are counted, not used.
+Adaptation speed: per condition, the generations after each goal switch until
+the best is perfect again (``evomod.adaptation``), pooled over the runs, with
+the censored switches counted apart; ``OUT/report-adaptation.png`` where the
+study has switches.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from .registry import ConfigError
 MAX_POINTS = 2000  # generations plotted per curve (a longer run is sampled evenly)
 SPARSE = ("q", "qm")  # record columns measured every modularity.every generations (NaN between)
 PLOTS = {"fitness": "report-fitness.png", "qm": "report-qm.png", "solve": "report-solve.png"}
+ADAPTATION_PLOT = "report-adaptation.png"
 
 
 @dataclass
@@ -42,6 +47,12 @@ class Condition:
     to_solve: np.ndarray  # generations to solve of the done runs, unsolved = cap
     final_qm: np.ndarray  # NaN-free
     run_ids: list = field(default_factory=list)
+    switches: int = 0  # goal switches in the done runs
+    to_perfect: np.ndarray = field(default_factory=lambda: np.zeros(0))  # of the recovered switches
+
+    @property
+    def censored(self) -> int:
+        return self.switches - len(self.to_perfect)
 
     @property
     def success(self) -> float:
@@ -67,11 +78,13 @@ def conditions(out: Path, table: list[dict] | None = None) -> tuple[dict, list[C
         to_solve = np.array([cap if r["generations_to_solve"] is None else r["generations_to_solve"]
                              for r in done], dtype=float)
         qm = np.array([r["final_qm"] for r in done], dtype=float)
+        per_switch = [k for r in done for k in (r.get("generations_to_perfect") or [])]
         conds.append(Condition(cell["index"], cell["label"], cap, len(rows), len(done),
                                sum(r["status"] == "solved" for r in done),
                                sum(r["status"] == "failed" for r in rows),
                                sum(r["status"] == "pending" for r in rows), to_solve, qm[np.isfinite(qm)],
-                               [r["run_id"] for r in done]))
+                               [r["run_id"] for r in done], len(per_switch),
+                               np.array([k for k in per_switch if k is not None], dtype=float)))
     return manifest, conds
 
 
@@ -198,6 +211,30 @@ def plot_solve(conds: list[Condition], path: Path) -> bool:
     return True
 
 
+def plot_adaptation(conds: list[Condition], path: Path) -> bool:
+    """Per condition, the fraction of its switches after which the best was perfect
+    again within k generations; censored switches never count, so the curve ends
+    at the recovered fraction."""
+    from matplotlib.figure import Figure
+
+    shown = [c for c in conds if c.switches]
+    if not shown:
+        return False
+    fig = Figure(figsize=(8, 4), layout="constrained")
+    ax = fig.add_subplot()
+    for c in shown:
+        k = np.sort(c.to_perfect)
+        ax.step(np.r_[0, k], np.r_[0, np.arange(1, len(k) + 1)] / c.switches, where="post", color=_colour(c.index),
+                label=f"{c.label} ({c.switches:,} switches, {c.censored:,} censored)")
+    ax.set_xlabel("generations after a goal switch")
+    ax.set_ylabel("fraction of switches with a perfect best")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("adaptation speed: best perfect again within k generations (censored: never)", fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    fig.savefig(path, dpi=120)
+    return True
+
+
 def _fmt(x, digits=3) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
@@ -236,22 +273,29 @@ def write_report(out: Path) -> Report:
             "qm": plot_bands(out, conds, "qm", "Q_m of the best", out / PLOTS["qm"]),
             "solve": plot_solve(conds, out / PLOTS["solve"])}
     files += [out / PLOTS[k] for k, ok in made.items() if ok]
+    adapted = plot_adaptation(conds, out / ADAPTATION_PLOT)
+    if adapted:
+        files.append(out / ADAPTATION_PLOT)
     data = {"study": manifest["name"], "description": manifest.get("description", ""),
             "conditions": [{"label": c.label, "cell_index": c.index, "generation_cap": c.cap, "runs": c.runs,
                             "done": c.done, "solved": c.solved, "failed": c.failed, "pending": c.pending,
                             "success_rate": None if math.isnan(c.success) else c.success,
-                            "generations_to_solve": c.to_solve.tolist(), "final_qm": c.final_qm.tolist()}
+                            "generations_to_solve": c.to_solve.tolist(), "final_qm": c.final_qm.tolist(),
+                            "switches": c.switches, "switches_censored": c.censored,
+                            # a histogram: a long MVG study has hundreds of thousands of switches
+                            "generations_to_perfect_counts": {
+                                int(k): int(n) for k, n in zip(*np.unique(c.to_perfect, return_counts=True))}}
                            for c in conds],
             "tests": tests}
     from .study.results import write_text
 
     write_text(out / "report.json", json.dumps(data, indent=1) + "\n")
-    write_text(out / "report.md", _markdown(manifest, conds, tests, made))
+    write_text(out / "report.md", _markdown(manifest, conds, tests, made, adapted))
     files[:0] = [out / "report.md", out / "report.json"]
     return Report(out, files, data)
 
 
-def _markdown(manifest: dict, conds: list[Condition], tests: list[dict], made: dict) -> str:
+def _markdown(manifest: dict, conds: list[Condition], tests: list[dict], made: dict, adapted: bool = False) -> str:
     axes = ", ".join(f"`{a['name']}` = {', '.join(json.dumps(v) for v in a['values'])}" for a in manifest["axes"])
     lines = [f"# Study `{manifest['name']}`", ""]
     if manifest.get("description"):
@@ -270,6 +314,7 @@ def _markdown(manifest: dict, conds: list[Condition], tests: list[dict], made: d
               "generation by which that happened. Unsolved runs count as the generation cap "
               f"({', '.join(f'{x:,}' for x in caps)}) in the medians, the plot and the tests. "
               "Failed and pending runs are left out of every statistic.", ""]
+    lines += _adaptation_section(conds, adapted)
     lines += ["## Mann-Whitney U tests", "",
               "Two-sided (`scipy.stats.mannwhitneyu`), between every pair of conditions; p-values are not "
               "corrected for multiple comparisons. Final Q_m: runs whose Q_m is undefined (NaN) are left out.", ""]
@@ -288,3 +333,20 @@ def _markdown(manifest: dict, conds: list[Condition], tests: list[dict], made: d
         lines.append(f"![{titles[key]}]({PLOTS[key]})" if ok else f"{titles[key]}: no data.")
         lines.append("")
     return "\n".join(lines)
+
+
+def _adaptation_section(conds: list[Condition], adapted: bool) -> list[str]:
+    lines = ["## Adaptation speed", "",
+             "| condition | goal switches | recovered | censored | generations to perfect, median [IQR] |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for c in conds:
+        lines.append(f"| {c.label} | {c.switches:,} | {len(c.to_perfect):,} | {c.censored:,} | "
+                     f"{_median_iqr(c.to_perfect)} |")
+    lines += ["", "After each goal switch of the done runs: the generations until the best is perfect again "
+              "(its performance reaches `fitness.solved_at`, as for solving), pooled over the runs. A switch is "
+              "censored when the next switch or the end of the run comes first; the median and IQR are over "
+              "the recovered switches.", ""]
+    if adapted:
+        lines += [f"![Adaptation speed: fraction of switches with a perfect best within k generations]"
+                  f"({ADAPTATION_PLOT})", ""]
+    return lines

@@ -40,6 +40,7 @@ def same_records(a, b):
         assert np.array_equal(ca[name], cb[name], equal_nan=ca[name].dtype.kind == "f"), name
     assert np.array_equal(a.best_genome, b.best_genome)
     assert a.first_solved == b.first_solved and a.status == b.status
+    assert a.switches == b.switches  # derived from the records: restored with them
 
 
 @pytest.mark.parametrize("cfg", [

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..adaptation import switches
 from .experiments import Experiment
 
 MEASURES: dict = {}
@@ -116,17 +117,12 @@ def recovery(run: RunView) -> float:
     if t0 is None:
         return math.nan
     rec = run.records
-    gen, perf = rec["generation"], rec["best_performance"]
-    goal = rec["goal"]
-    switches = np.flatnonzero(goal[1:] != goal[:-1]) + 1
-    switches = switches[gen[switches] > t0]
-    if len(switches) < 2:
+    after = [e for e in switches(rec["goal"], rec["best_performance"]) if e["generation"] > t0]
+    if len(after) < 2:
         return math.nan
-    ends = np.append(switches[1:], len(gen))
-    times = []
-    for s, e in zip(switches[:-1], ends[:-1]):  # the last epoch may be cut short by the cap
-        hit = np.flatnonzero(perf[s:e] >= 1.0 - 1e-12)
-        times.append(hit[0] if len(hit) else e - s)
+    # the last epoch may be cut short by the cap: left out; a censored one counts as its length
+    times = [nxt["generation"] - e["generation"] if e["generations_to_perfect"] is None
+             else e["generations_to_perfect"] for e, nxt in zip(after, after[1:])]
     return float(np.median(times))
 
 

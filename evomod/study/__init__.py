@@ -42,7 +42,8 @@ writes the study directory (``results``)::
     OUT/records/<run_id>.parquet per-generation records with run_id, cell, the swept
                                  keys and seed as columns: pyarrow.parquet.read_table(OUT / "records")
                                  or pandas.read_parquet(OUT / "records") reads the whole study
-    OUT/runs.parquet             one row per run (status, generations to solve, final q/qm, ...)
+    OUT/runs.parquet             one row per run (status, generations to solve, final q/qm,
+                                 generations to a perfect best after each goal switch, ...)
     OUT/qm-cache.json            Q_rand / Q_max per degree sequence, shared by the runs
     OUT/checkpoints/<run_id>.npz a running run's state; a retried or restarted run resumes
                                  from it to exactly the uninterrupted records (removed when done)

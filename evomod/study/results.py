@@ -7,7 +7,8 @@
     OUT/runs/<run_id>/           one run, by evomod.records.write_run (exists = finished)
     OUT/failed/<run_id>.json     a run that raised: its traceback (retried on the next start)
     OUT/records/<run_id>.parquet per-generation records + run_id, cell, swept keys, seed
-    OUT/runs.parquet             one row per run
+    OUT/runs.parquet             one row per run (generations_to_perfect: one value per goal
+                                 switch, null where censored; see evomod.adaptation)
     OUT/qm-cache.json            Q_rand / Q_max per degree sequence, shared by the runs
 
 Every table here can be rebuilt from ``study.json`` and the run directories
@@ -95,7 +96,9 @@ def run_row(meta: dict, out: Path, cap: int) -> dict:
     row = dict(meta)
     row.update(generation_cap=cap, status="pending", generations_run=None, generations_to_solve=None,
                goals_solved=None, first_solved=None, final_best_fitness=None, final_best_performance=None,
-               final_n_effective=None, final_q=None, final_qm=None, wall_seconds=None, error=None)
+               final_n_effective=None, final_q=None, final_qm=None, wall_seconds=None, error=None,
+               switches=None, switches_recovered=None, median_generations_to_perfect=None,
+               generations_to_perfect=None)
     summary = out / "runs" / meta["run_id"] / "summary.json"
     fail = failure_file(out, meta["run_id"])
     if summary.is_file():
@@ -109,6 +112,11 @@ def run_row(meta: dict, out: Path, cap: int) -> dict:
                    final_best_performance=s["final"]["best_performance"],
                    final_n_effective=s["final"]["n_effective"], final_q=_nan(mod.get("q")),
                    final_qm=_nan(mod.get("qm")), wall_seconds=s["wall_seconds"])
+        if "switches" in s:  # absent in runs written before adaptation speed was logged
+            ada = s["adaptation"]
+            row.update(switches=ada["switches"], switches_recovered=ada["recovered"],
+                       median_generations_to_perfect=_nan(ada["median_generations_to_perfect"]),
+                       generations_to_perfect=[e["generations_to_perfect"] for e in s["switches"]])
         row["_first"] = first
     elif fail.is_file():
         f = json.loads(fail.read_text(encoding="utf-8"))
@@ -135,7 +143,9 @@ def runs_table(out: Path, manifest: dict | None = None) -> pa.Table:
     fields += [("first_solved", pa.string()), ("final_best_fitness", pa.float64()),
                ("final_best_performance", pa.float64()), ("final_n_effective", pa.int64()),
                ("final_q", pa.float64()), ("final_qm", pa.float64()), ("wall_seconds", pa.float64()),
-               ("error", pa.string())]
+               ("error", pa.string()), ("switches", pa.int64()), ("switches_recovered", pa.int64()),
+               ("median_generations_to_perfect", pa.float64()),
+               ("generations_to_perfect", pa.list_(pa.int64()))]  # per switch, null = censored
     schema = pa.schema(fields)
     return pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema)
 
