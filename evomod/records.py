@@ -79,6 +79,17 @@ def summary_dict(result: RunResult, source: str = "") -> dict:
     }
 
 
+def summary_json(summary: dict) -> str:
+    """Indented JSON with the per-switch entries one compact line each: a
+    long MVG run has thousands of them (about 70 bytes a switch)."""
+    rest = {k: v for k, v in summary.items() if k != "switches"}
+    text = json.dumps(rest, indent=2)
+    if "switches" not in summary:
+        return text + "\n"
+    lines = ",\n".join("    " + json.dumps(e, separators=(",", ":")) for e in summary["switches"])
+    return text[:-2] + ',\n  "switches": [' + (f"\n{lines}\n  " if lines else "") + "]\n}\n"
+
+
 def genome_dict(result: RunResult) -> dict:
     return {
         "format": GENOME_FORMAT,
@@ -109,7 +120,7 @@ def write_run(result: RunResult, out: Path, source: str = "", plot: bool = False
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run dir is an ordinary one
     try:
         pq.write_table(records_table(result), tmp / "records.parquet")
-        (tmp / "summary.json").write_text(json.dumps(summary_dict(result, source), indent=2) + "\n")
+        (tmp / "summary.json").write_text(summary_json(summary_dict(result, source)))
         (tmp / "best.json").write_text(json.dumps(genome_dict(result), indent=2) + "\n")
         if plot:
             from .plots import plot_fitness

@@ -150,3 +150,12 @@ def test_study_table_and_report(tmp_path):
     mvg = [x for x in per_switch["mvg"] if x is not None]
     assert f"| mvg | {len(per_switch['mvg'])} | {len(mvg)} | {len(per_switch['mvg']) - len(mvg)} |" in text
     assert "report-adaptation.png" in text and (out / "report-adaptation.png").stat().st_size > 0
+
+
+def test_summary_json_keeps_switches_one_compact_line_each():
+    from evomod.records import summary_json
+
+    entries = switches(np.arange(5000) // 20 % 2, np.zeros(5000), ["G1", "G2"])
+    text = summary_json({"seed": 1, "switches": entries})
+    assert json.loads(text) == {"seed": 1, "switches": entries}
+    assert len(text) < 80 * len(entries) and text.count("\n") == len(entries) + 5
