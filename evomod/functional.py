@@ -197,11 +197,14 @@ def _popcount(words: np.ndarray) -> int:
     return int(sum(bin(int(w)).count("1") for w in words))
 
 
-def check(genome, rep, inputs, expr: str, labels) -> dict:
-    """All three checks for a NAND circuit and one partition of its ``to_graph`` nodes."""
+def check(genome, rep, inputs, expressions, labels) -> dict:
+    """All three checks for a NAND circuit and one partition of its ``to_graph``
+    nodes; ``expressions`` is the goal, one expression per output."""
     A, names = rep.to_graph(genome, inputs)
     program = rep.program(genome, inputs)
-    goals = subgoals(expr, inputs)
+    goals: list[SubGoal] = []
+    for expr in [expressions] if isinstance(expressions, str) else expressions:
+        goals += [g for g in subgoals(expr, inputs) if not any(np.array_equal(g.table, h.table) for h in goals)]
     out = coverage(program, goals, labels)
     out["task_labels"] = task_labels(program, goals, list(inputs)).tolist()
     out.update(agreement(labels, out["task_labels"]))

@@ -442,3 +442,60 @@ def test_the_command_line_does_not_load_dask_until_a_study_runs():
             "print('distributed' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# --- modularity beyond Q -------------------------------------------------------------------
+
+def test_modularity_info_flow_of_the_modular_g1_circuit(tmp_path, capsys):
+    path = genome_file(tmp_path / "best.json", g1_genome())
+    assert main(["modularity", str(path), "--measure", "info-flow", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"exchange", "score", "labels"} <= set(out)
+    k = len(out["exchange"])
+    assert k == 2 and len(out["labels"]) == len(out["names"]) == 4 + 10 + 1
+    assert out["exchange"][0][0] == out["exchange"][1][1] == 0
+    assert out["total"] == pytest.approx(sum(map(sum, out["exchange"])), abs=1e-5)
+    assert out["score"] == pytest.approx(1 - out["total"] / out["baseline"], abs=1e-5)
+    # modules are exactly the ones whose labels say so
+    assert sorted(sum(out["modules"], [])) == sorted(out["names"])
+    assert main(["modularity", str(path), "--measure", "info-flow"]) == 0
+    text = capsys.readouterr().out
+    assert "score" in text and "M0" in text and "best-Q partition" in text
+
+
+def test_modularity_info_flow_of_a_given_partition(tmp_path, capsys):
+    path = genome_file(tmp_path / "best.json", g1_genome())
+    # the two XOR modules with their inputs, the combining gates apart
+    labels = [0, 0, 1, 1] + [0] * 4 + [1] * 4 + [2, 2, 2]
+    assert main(["modularity", str(path), "--measure", "info-flow", "--json",
+                 "--labels", ",".join(map(str, labels))]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["labels"] == labels
+    # the XOR modules exchange nothing with each other; each sends its XOR s (1 bit) to the
+    # combiner, whose state is a function of NAND(s, other XOR): I = H(NAND) - H(NAND | s)
+    assert out["exchange"][0][1] == out["exchange"][1][0] == 0
+    h = -(0.25 * np.log2(0.25) + 0.75 * np.log2(0.75))
+    assert out["exchange"][0][2] == pytest.approx(h - 0.5, abs=1e-6) == out["exchange"][1][2]
+    assert out["exchange"][2][0] == out["exchange"][2][1] == 0
+
+
+@pytest.mark.parametrize("labels, message", [
+    ("0,1", "--labels: got 2 labels, the graph has 15 nodes"),
+    ("0,0,2,2" + ",0" * 11, "--labels: module 1 is empty"),
+    ("a,b", "--labels a,b: must be comma-separated module numbers"),
+])
+def test_modularity_bad_partition_is_a_one_line_error(tmp_path, capsys, labels, message):
+    path = genome_file(tmp_path / "best.json", g1_genome())
+    assert main(["modularity", str(path), "--measure", "info-flow", "--labels", labels]) == 2
+    assert message in one_line_error(capsys)
+
+
+def test_modularity_functional_checks(tmp_path, capsys):
+    path = genome_file(tmp_path / "best.json", g1_genome())
+    assert main(["modularity", str(path), "--measure", "functional", "--json",
+                 "--labels", "0,0,1,1,0,0,0,0,1,1,1,1,2,2,2"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["coverage"] == 1.0 and out["nmi"] == pytest.approx(1.0)
+    assert out["mutation"]["inside"] > out["mutation"]["across"]
+    assert main(["modularity", str(path), "--measure", "functional"]) == 0
+    assert "sub-goal coverage" in capsys.readouterr().out
