@@ -29,10 +29,10 @@ from .costs import objective_columns
 from .representation import reproduce
 from .schedules import SCHEDULES
 from .selection import SELECTION
-from .tracking import ModularityTracker, partition_summary
+from .tracking import FunctionTracker, ModularityTracker, partition_summary
 
 RECORD_COLUMNS = ("generation", "goal", "best_fitness", "mean_fitness", "best_performance", "n_effective",
-                  "connections", "wiring", "q", "qm")
+                  "connections", "wiring", "q", "qm", "info_flow", "coverage")
 
 
 @njit(cache=True)
@@ -77,13 +77,15 @@ class Records:
     wiring: np.ndarray  # NaN where the representation has no wiring cost
     q: np.ndarray  # NaN on generations where modularity was not measured
     qm: np.ndarray
+    info_flow: np.ndarray  # NaN unless modularity.info_flow, like q
+    coverage: np.ndarray  # NaN unless modularity.coverage
     length: int = 0
 
     @classmethod
     def allocate(cls, n: int) -> "Records":
         nan = lambda: np.full(n, np.nan)  # noqa: E731
         return cls(np.arange(n, dtype=np.int64), np.zeros(n, np.int32), np.zeros(n), np.zeros(n),
-                   np.zeros(n), np.zeros(n, np.int64), nan(), nan(), nan(), nan())
+                   np.zeros(n), np.zeros(n, np.int64), nan(), nan(), nan(), nan(), nan(), nan())
 
     @property
     def capacity(self) -> int:
@@ -205,6 +207,7 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
     every, directed = config.modularity.every, config.modularity.directed
     tracker = ModularityTracker(config.modularity, lambda g: rep.to_graph(g, directed=directed)[0],
                                 modularity_seq)
+    function = FunctionTracker(config.modularity, rep, task, tracker.seed)
     measured, start, elapsed = None, 0, 0.0
     saved = _checkpoint.load(checkpoint, config) if checkpoint is not None else None
     if saved is not None:
@@ -228,6 +231,9 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
             if every and t % every == 0:
                 measured = tracker.measure(loop.pop.genomes[best])
                 rec.q[t], rec.qm[t] = measured.q, measured.qm
+                if function.active:
+                    rec.info_flow[t], rec.coverage[t] = function.measure(loop.pop.genomes[best],
+                                                                         schedule.names[goal_idx])
             rec.length = t + 1
             name = schedule.names[goal_idx]
             if solved and first_solved.get(name) is None:
@@ -263,7 +269,8 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
         best_performance=float(rec.best_performance[final]),
         best_n_effective=int(rec.n_effective[final]), final_goal=schedule.names[rec.goal[final]],
         status=status, wall_seconds=elapsed + time.perf_counter() - started, inputs=list(task.inputs),
-        modularity=_final_modularity(tracker, best_genome, rep, config, task.inputs))
+        modularity={**_final_modularity(tracker, best_genome, rep, config, task.inputs),
+                    **function.final(best_genome, schedule.names[rec.goal[final]])})
 
 
 def _final_modularity(tracker: ModularityTracker, genome, rep, config: Config, inputs) -> dict:

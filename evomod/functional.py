@@ -98,6 +98,14 @@ def _unwrap(text: str) -> str:
     return text
 
 
+def goal_subgoals(expressions, inputs) -> list[SubGoal]:
+    """Sub-goals of a goal of one expression per output, each table once."""
+    goals: list[SubGoal] = []
+    for expr in [expressions] if isinstance(expressions, str) else expressions:
+        goals += [g for g in subgoals(expr, inputs) if not any(np.array_equal(g.table, h.table) for h in goals)]
+    return goals
+
+
 def coverage(program, goals: list[SubGoal], labels=None) -> dict:
     """Which sub-goals some gate or neuron computes (up to complement), and in which module."""
     vals = program.values() > 0
@@ -202,9 +210,7 @@ def check(genome, rep, inputs, expressions, labels) -> dict:
     nodes; ``expressions`` is the goal, one expression per output."""
     A, names = rep.to_graph(genome, inputs)
     program = rep.program(genome, inputs)
-    goals: list[SubGoal] = []
-    for expr in [expressions] if isinstance(expressions, str) else expressions:
-        goals += [g for g in subgoals(expr, inputs) if not any(np.array_equal(g.table, h.table) for h in goals)]
+    goals = goal_subgoals(expressions, inputs)
     out = coverage(program, goals, labels)
     out["task_labels"] = task_labels(program, goals, list(inputs)).tolist()
     out.update(agreement(labels, out["task_labels"]))

@@ -9,6 +9,8 @@ generations to solve, the success rate, and two-sided Mann-Whitney U tests
 between every pair of conditions on generations to solve (unsolved runs
 counted as the generation cap) and on the final Q_m (runs with an undefined
 Q_m left out). Failed and not yet finished runs are counted, not used.
+Where runs logged them, ``info_flow`` and ``coverage`` get band plots too
+(``OUT/report-info-flow.png``, ``OUT/report-coverage.png``).
 Adaptation speed: per condition, the generations after each goal switch until
 the best is perfect again (``evomod.adaptation``), pooled over the runs, with
 the censored switches counted apart; ``OUT/report-adaptation.png`` where the
@@ -29,8 +31,12 @@ import numpy as np
 from .registry import ConfigError
 
 MAX_POINTS = 2000  # generations plotted per curve (a longer run is sampled evenly)
-SPARSE = ("q", "qm")  # record columns measured every modularity.every generations (NaN between)
-PLOTS = {"fitness": "report-fitness.png", "qm": "report-qm.png", "solve": "report-solve.png"}
+# record columns measured every modularity.every generations (NaN between)
+SPARSE = ("q", "qm", "info_flow", "coverage")
+PLOTS = {"fitness": "report-fitness.png", "qm": "report-qm.png", "solve": "report-solve.png",
+         "info_flow": "report-info-flow.png", "coverage": "report-coverage.png"}
+# plotted only where runs logged them (modularity.info_flow, modularity.coverage)
+OPTIONAL = {"info_flow": "information-flow modularity of the best", "coverage": "sub-goal coverage of the best"}
 ADAPTATION_PLOT = "report-adaptation.png"
 
 
@@ -272,6 +278,7 @@ def write_report(out: Path) -> Report:
     made = {"fitness": plot_bands(out, conds, "best_fitness", "best fitness", out / PLOTS["fitness"]),
             "qm": plot_bands(out, conds, "qm", "Q_m of the best", out / PLOTS["qm"]),
             "solve": plot_solve(conds, out / PLOTS["solve"])}
+    made.update({key: True for key, label in OPTIONAL.items() if plot_bands(out, conds, key, label, out / PLOTS[key])})
     files += [out / PLOTS[k] for k, ok in made.items() if ok]
     adapted = plot_adaptation(conds, out / ADAPTATION_PLOT)
     if adapted:
@@ -328,7 +335,9 @@ def _markdown(manifest: dict, conds: list[Condition], tests: list[dict], made: d
     lines += ["", "## Plots", ""]
     titles = {"fitness": "Best fitness per generation (median, IQR band)",
               "qm": "Q_m of the best per generation (median, IQR band; NaN-aware)",
-              "solve": "Generations to solve"}
+              "solve": "Generations to solve",
+              "info_flow": "Information-flow modularity of the best per generation (median, IQR band)",
+              "coverage": "Sub-goal coverage of the best per generation (median, IQR band)"}
     for key, ok in made.items():
         lines.append(f"![{titles[key]}]({PLOTS[key]})" if ok else f"{titles[key]}: no data.")
         lines.append("")

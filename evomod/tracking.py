@@ -1,4 +1,5 @@
-"""Q and Q_m of the best individual while a run goes on.
+"""Q and Q_m of the best individual while a run goes on (and, when asked,
+its information-flow modularity and sub-goal coverage).
 
 Measuring is memoised twice over: the elite best is usually the same genome
 as one generation ago (nothing to do), and different genomes often wire the
@@ -81,3 +82,67 @@ def partition_summary(result: _mod.QmResult, names: list[str]) -> dict:
     return {"q": float(result.q), "qm": nan_to_none(result.qm), "q_rand": nan_to_none(result.q_rand),
             "q_max": nan_to_none(result.q_max), "reason": result.reason, "n_random": result.n_random,
             "nodes": list(names), "labels": labels, "modules": modules}
+
+
+class FunctionTracker:
+    """``info_flow`` and ``coverage`` of the best (``modularity.info_flow``,
+    ``modularity.coverage``), remembered for the last genome measured."""
+
+    def __init__(self, params: ModularityParams, rep, task, seed: int):
+        self.rep, self.inputs, self.seed = rep, list(task.inputs), seed
+        self.flow, self.cover = params.info_flow, params.coverage
+        self.active = self.flow or self.cover
+        self.subgoals = _subgoals(task) if self.cover else {}
+        self._last: tuple | None = None
+
+    def _program(self, genome):
+        return self.rep.program(genome, self.inputs)
+
+    def _flow(self, program):
+        from . import infoflow
+
+        if program.connected().sum() < 2:
+            return None
+        return infoflow.search(program, 2, seed=self.seed)
+
+    def measure(self, genome: np.ndarray, goal: str) -> tuple[float, float]:
+        key = (genome.tobytes(), goal)
+        if self._last is None or self._last[0] != key:
+            program = self._program(genome)
+            found = self._flow(program) if self.flow else None
+            flow = math.nan if found is None else found.score
+            self._last = (key, (flow, self._coverage(program, goal)))
+        return self._last[1]
+
+    def _coverage(self, program, goal: str) -> float:
+        from .functional import coverage
+
+        goals = self.subgoals.get(goal)
+        if not self.cover or not goals:
+            return math.nan
+        return coverage(program, goals)["coverage"]
+
+    def final(self, genome: np.ndarray, goal: str) -> dict:
+        """The final best's exchange matrix and partition, for summary.json."""
+        out = {}
+        if self.flow:
+            found = self._flow(self._program(genome))
+            out["info_flow"] = None if found is None else found.as_dict()
+        if self.cover:
+            value = self._coverage(self._program(genome), goal)
+            out["coverage"] = None if math.isnan(value) else value
+        return out
+
+
+def _subgoals(task) -> dict:
+    """Sub-goals of every goal given as expressions (none for other goals)."""
+    from .functional import goal_subgoals
+    from .goals import GoalError
+
+    out = {}
+    for name, exprs in task.expressions.items():
+        try:
+            out[name] = goal_subgoals(exprs, task.inputs)
+        except GoalError:
+            continue
+    return out

@@ -63,7 +63,8 @@ def default_run(tmp_path_factory):
 def test_run_writes_records(default_run):
     table = pq.read_table(default_run / "records.parquet")
     assert table.column_names == ["generation", "goal", "best_fitness", "mean_fitness",
-                                  "best_performance", "n_effective", "connections", "wiring", "q", "qm"]
+                                  "best_performance", "n_effective", "connections", "wiring", "q", "qm",
+                                  "info_flow", "coverage"]
     assert table.num_rows == 50
     cols = table.to_pydict()
     assert cols["generation"] == list(range(50))
@@ -135,7 +136,7 @@ def test_same_seed_same_files(in_tmp):
     assert ta.keys() == tb.keys()
     for name in ta:  # NaN marks Q_m undefined: equal to itself here
         assert np.array_equal(np.asarray(ta[name]), np.asarray(tb[name]),
-                              equal_nan=name in ("q", "qm", "wiring")), name
+                              equal_nan=name in ("q", "qm", "wiring", "info_flow", "coverage")), name
     assert json.loads((in_tmp / "a" / "best.json").read_text()) == \
         json.loads((in_tmp / "b" / "best.json").read_text())
 

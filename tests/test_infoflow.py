@@ -236,3 +236,38 @@ def test_bad_partitions_get_a_clear_error(labels, message):
     prog = circuit(**ABC)
     with pytest.raises(infoflow.PartitionError, match=message):
         infoflow.information_flow(prog, labels)
+
+
+# --- record columns -------------------------------------------------------------------
+
+def test_run_logs_info_flow_and_coverage_at_modularity_generations(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    from evomod import functional
+    from evomod.engine import run
+    from evomod.records import read_genome, write_run
+
+    cfg = C.load("ka2005-logic-mvg", ["population=200", "selection.elite=60", "modularity.every=50", "modularity.info_flow=true",
+                                      "modularity.coverage=true", "modularity.n_random=50"], generations=301)
+    out = write_run(run(cfg), tmp_path / "run")
+    cols = pq.read_table(out / "records.parquet").to_pydict()
+    measured = [g for g, v in zip(cols["generation"], cols["info_flow"]) if v == v]
+    assert measured == list(range(0, 301, 50))
+    assert [g for g, v in zip(cols["generation"], cols["coverage"]) if v == v] == measured
+    assert all(-1 <= v <= 1 for v in cols["info_flow"] if v == v)
+    # the last generation was measured: the summary's partition is the logged one, and coverage
+    # recomputed from best.json by another path agrees
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["modularity"]["info_flow"]["score"] == pytest.approx(cols["info_flow"][-1], abs=1e-6)
+    data = read_genome(out / "best.json")
+    program = data["rep"].program(data["genome"], data["inputs"])
+    goals = functional.goal_subgoals(data["goal"]["expressions"], data["inputs"])
+    assert functional.coverage(program, goals)["coverage"] == cols["coverage"][-1]
+    flow = infoflow.information_flow(program, summary["modularity"]["info_flow"]["labels"], n_random=100)
+    assert flow.total == pytest.approx(summary["modularity"]["info_flow"]["total"], abs=1e-5)
+    # off by default: the columns stay NaN
+    plain = run(C.load("ka2005-logic-mvg", ["population=200", "selection.elite=60", "modularity.every=50"], generations=60))
+    assert np.isnan(plain.records.columns()["info_flow"]).all()
+    assert "info_flow" not in plain.modularity

@@ -348,6 +348,23 @@ def test_report(studies, capsys):
     assert f"{want.pvalue:.4g}" in text
 
 
+def test_report_plots_info_flow_and_coverage_where_runs_logged_them(studies, tmp_path, capsys):
+    _, _, two, _ = studies  # logged neither: no such plots
+    assert main(["report", str(two)]) == 0
+    assert not (two / "report-info-flow.png").exists() and "info-flow" not in (two / "report.md").read_text()
+    text = STUDY.replace("seeds = 3", "seeds = 2").replace(
+        '"modularity.every" = 5', '"modularity.every" = 10\n"modularity.info_flow" = true\n'
+        '"modularity.coverage" = true')
+    out = tmp_path / "flow"
+    run_study(write(tmp_path / "flow.toml", text), out, workers=1, processes=False, progress=False)
+    assert main(["report", str(out)]) == 0
+    capsys.readouterr()
+    for name in ("report-info-flow.png", "report-coverage.png"):
+        assert (out / name).stat().st_size > 0 and name in (out / "report.md").read_text()
+    logged = records(out).column("info_flow").to_numpy()
+    assert np.isfinite(logged).sum() == 4 * (GENS // 10)
+
+
 def test_mann_whitney_matches_scipy():
     from evomod.report import Condition, mann_whitney
 

@@ -60,6 +60,10 @@ def write_records(out: Path, meta: dict, manifest: dict) -> Path:
         arrays.append(pa.array([meta[name]] * n, kind))
         names.append(name)
     for name in RECORD_COLUMNS:
+        if name not in table.column_names:  # a run written before the column existed
+            arrays.append(pa.array([float("nan")] * n, pa.float64()))
+            names.append(name)
+            continue
         col = table.column(name)
         if name == "goal":
             col = col.cast(pa.string())
