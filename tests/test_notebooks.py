@@ -50,3 +50,18 @@ def test_replication_notebook_runs_in_a_kernel(path, quick_replication, monkeypa
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert "paper:" in text and "measured:" in text  # the claims cell printed every claim
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2  # figures were drawn
+
+
+def test_beyond_q_notebook_runs_in_a_kernel(quick_replication, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    study_dir = quick_replication("ka2005-logic")
+    monkeypatch.setenv("EVOMOD_STUDY_DIR", str(study_dir))
+    nb = nbformat.read(NOTEBOOKS / "beyond-q.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(study_dir)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert "rho =" in text and "final_info_flow" in text and "exchange (row sends to column)" in text
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 3

@@ -53,6 +53,31 @@ class RunView:
 
         return read_genome(self.out / "runs" / self.row["run_id"] / "best.json")
 
+    @cached_property
+    def beyond_q(self) -> dict:
+        """Information flow and functional checks of the final best (evomod.infoflow,
+        evomod.functional) on its best-Q partition from summary.json; NaN where undefined."""
+        from .. import functional, infoflow
+        from ..nand import NandCircuits
+
+        best = self.best
+        rep, genome, inputs = best["rep"], best["genome"], best["inputs"]
+        labels = np.asarray(self.summary["modularity"]["labels"], dtype=np.int64)
+        program = rep.program(genome, inputs)
+        out = dict.fromkeys(("info_flow", "info_flow_q", "flow_q_nmi", "coverage", "task_nmi",
+                             "mutation_inside", "mutation_across"), math.nan)
+        if program.connected().sum() >= 2:
+            found = infoflow.search(program, 2, start=labels if labels.max() == 1 else None)
+            out.update(info_flow=found.score, info_flow_q=infoflow.information_flow(program, labels).score,
+                       flow_q_nmi=functional.agreement(found.labels, labels)["nmi"])
+        expressions = best["goal"].get("expressions")
+        if isinstance(rep, NandCircuits) and expressions:
+            checks = functional.check(genome, rep, inputs, expressions, labels)
+            mutation = checks["mutation"]
+            out.update(coverage=_float(checks["coverage"]), task_nmi=checks["nmi"],
+                       mutation_inside=_float(mutation["inside"]), mutation_across=_float(mutation["across"]))
+        return out
+
     @property
     def first_solved(self) -> dict:
         return json.loads(self.row["first_solved"] or "{}")
@@ -194,6 +219,28 @@ def late_performance(run: RunView) -> float:
 def late_perfect(run: RunView) -> float:
     late = _late(run)
     return math.nan if late is None else float((late >= 1.0 - 1e-12).mean())
+
+
+BEYOND_Q = {
+    "final_info_flow": "information-flow modularity of the final best: the score of its best 2-module partition "
+                       "(evomod.infoflow)",
+    "final_info_flow_q": "information-flow modularity of the final best's best-Q partition",
+    "flow_q_nmi": "NMI between the final best's best-Q partition and its best information-flow partition",
+    "final_coverage": "fraction of the final goal's sub-goals some gate of the final best computes (up to complement)",
+    "final_task_nmi": "NMI between the final best's best-Q partition and the task's own decomposition",
+    "mutation_inside": "rows changed per gate, inside the mutated gate's module (best-Q partition), mean over "
+                       "every single rewiring of the final best",
+    "mutation_across": "the same, at gates of the other modules",
+}
+
+
+def _beyond_q(key: str):
+    return lambda run: float(run.beyond_q[key])
+
+
+for _name, _key in zip(BEYOND_Q, ("info_flow", "info_flow_q", "flow_q_nmi", "coverage", "task_nmi",
+                                  "mutation_inside", "mutation_across")):
+    measure(_name, BEYOND_Q[_name])(_beyond_q(_key))
 
 
 def _float(x) -> float:
