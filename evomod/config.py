@@ -65,7 +65,8 @@ class ModularityParams(Section):
         "(empty: in memory for this run only)"))
     info_flow: bool = Field(False, description=(
         "also log info_flow at the same generations: the information-flow modularity (evomod.infoflow) of "
-        "the best's highest-scoring 2-module partition; ~0.03-0.5 s per distinct best of a 12-gate circuit"))
+        "the best's highest-scoring 2-module partition; ~0.03-0.5 s per distinct best of a 12-gate circuit, "
+        "seconds for a retina network"))
     coverage: bool = Field(False, description=(
         "also log coverage at the same generations: the fraction of the current goal's sub-goals "
         "(sub-expressions) that some gate computes, up to complement (logic tasks; NaN otherwise)"))

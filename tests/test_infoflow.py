@@ -271,3 +271,30 @@ def test_run_logs_info_flow_and_coverage_at_modularity_generations(tmp_path):
     plain = run(C.load("ka2005-logic-mvg", ["population=200", "selection.elite=60", "modularity.every=50"], generations=60))
     assert np.isnan(plain.records.columns()["info_flow"]).all()
     assert "info_flow" not in plain.modularity
+
+
+def test_replication_measures_beyond_q_are_the_direct_computations(quick_replication):
+    import json
+
+    from evomod import functional
+    from evomod.records import read_genome
+    from evomod.replicate import collect, get
+    from evomod.replicate.measures import BEYOND_Q
+
+    out = quick_replication("ka2005-logic")
+    values = collect(out, get("ka2005-logic"), names=list(BEYOND_Q))
+    run = sorted((out / "runs").iterdir())[0]
+    summary = json.loads((run / "summary.json").read_text())
+    cond = next(c["label"] for c in json.loads((out / "study.json").read_text())["cells"]
+                if run.name.startswith(c["key"]))
+    data = read_genome(run / "best.json")
+    labels = summary["modularity"]["labels"]
+    program = data["rep"].program(data["genome"], data["inputs"])
+    checks = functional.check(data["genome"], data["rep"], data["inputs"], data["goal"]["expressions"], labels)
+    first = {name: v[0] for name, v in values[cond].items()}
+    assert first["final_info_flow_q"] == pytest.approx(infoflow.information_flow(program, labels).score)
+    assert first["final_info_flow"] == pytest.approx(infoflow.search(
+        program, 2, start=labels if max(labels) == 1 else None).score)
+    assert first["final_task_nmi"] == pytest.approx(checks["nmi"])
+    assert first["mutation_inside"] == pytest.approx(checks["mutation"]["inside"])
+    assert first["final_coverage"] == pytest.approx(checks["coverage"])
