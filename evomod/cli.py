@@ -193,6 +193,8 @@ def cmd_modularity(args) -> int:
     A, names = data["rep"].to_graph(data["genome"], data["inputs"], directed)
     if args.measure != "q":
         return _modularity_beyond_q(args, data, A, names, directed)
+    if args.labels or args.modules != 2:
+        raise ConfigError("--labels and --modules go with --measure info-flow or functional", "--labels")
     out = partition_summary(_mod.qm(A, directed, n_random, args.seed, method=data["modularity"]["method"]), names)
     out["directed"] = directed
     if args.json:
@@ -247,7 +249,10 @@ def _modularity_beyond_q(args, data, A, names, directed) -> int:
     if given is not None:
         found, how = infoflow.information_flow(program, given, n_random, args.seed), "given by --labels"
     else:
-        found = infoflow.search(program, args.modules, start=q_labels, n_random=n_random, seed=args.seed)
+        try:
+            found = infoflow.search(program, args.modules, start=q_labels, n_random=n_random, seed=args.seed)
+        except infoflow.PartitionError as exc:
+            raise ConfigError(f"--{exc}", "--modules") from None
         how = f"the best of {args.modules} modules by information-flow score"
     q_flow = infoflow.information_flow(program, q_labels, n_random, args.seed)
     out = found.as_dict()

@@ -491,6 +491,16 @@ def test_modularity_bad_partition_is_a_one_line_error(tmp_path, capsys, labels, 
     assert message in one_line_error(capsys)
 
 
+def test_modularity_partition_flags_need_a_measure_and_enough_nodes(tmp_path, capsys):
+    path = genome_file(tmp_path / "best.json", g1_genome())
+    assert main(["modularity", str(path), "--labels", "0,1"]) == 2
+    assert "--labels and --modules go with --measure" in one_line_error(capsys)
+    assert main(["modularity", str(path), "--measure", "info-flow", "--modules", "1"]) == 2
+    assert "--modules 1: must be >= 2" in one_line_error(capsys)
+    assert main(["modularity", str(path), "--measure", "info-flow", "--modules", "40"]) == 2
+    assert "modules: 40 modules need 40 nodes on wires" in one_line_error(capsys)
+
+
 def test_modularity_functional_checks(tmp_path, capsys):
     path = genome_file(tmp_path / "best.json", g1_genome())
     assert main(["modularity", str(path), "--measure", "functional", "--json",
