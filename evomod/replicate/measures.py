@@ -221,16 +221,19 @@ def late_perfect(run: RunView) -> float:
     return math.nan if late is None else float((late >= 1.0 - 1e-12).mean())
 
 
-BEYOND_Q = {
-    "final_info_flow": "information-flow modularity of the final best: the score of its best 2-module partition "
-                       "(evomod.infoflow)",
-    "final_info_flow_q": "information-flow modularity of the final best's best-Q partition",
-    "flow_q_nmi": "NMI between the final best's best-Q partition and its best information-flow partition",
-    "final_coverage": "fraction of the final goal's sub-goals some gate of the final best computes (up to complement)",
-    "final_task_nmi": "NMI between the final best's best-Q partition and the task's own decomposition",
-    "mutation_inside": "rows changed per gate, inside the mutated gate's module (best-Q partition), mean over "
-                       "every single rewiring of the final best",
-    "mutation_across": "the same, at gates of the other modules",
+BEYOND_Q = {  # measure: (key of RunView.beyond_q, description)
+    "final_info_flow": ("info_flow", "information-flow modularity of the final best: the score of its best "
+                        "2-module partition (evomod.infoflow)"),
+    "final_info_flow_q": ("info_flow_q", "information-flow modularity of the final best's best-Q partition"),
+    "flow_q_nmi": ("flow_q_nmi", "NMI between the final best's best-Q partition and its best information-flow "
+                   "partition"),
+    "final_coverage": ("coverage", "fraction of the final goal's sub-goals some gate of the final best computes "
+                       "(up to complement)"),
+    "final_task_nmi": ("task_nmi", "NMI between the final best's best-Q partition and the task's own "
+                       "decomposition"),
+    "mutation_inside": ("mutation_inside", "rows changed per gate, inside the mutated gate's module (best-Q "
+                        "partition), mean over every single rewiring of the final best"),
+    "mutation_across": ("mutation_across", "the same, at gates of the other modules"),
 }
 
 
@@ -238,9 +241,8 @@ def _beyond_q(key: str):
     return lambda run: float(run.beyond_q[key])
 
 
-for _name, _key in zip(BEYOND_Q, ("info_flow", "info_flow_q", "flow_q_nmi", "coverage", "task_nmi",
-                                  "mutation_inside", "mutation_across")):
-    measure(_name, BEYOND_Q[_name])(_beyond_q(_key))
+for _name, (_key, _text) in BEYOND_Q.items():
+    measure(_name, _text)(_beyond_q(_key))
 
 
 def _float(x) -> float:
