@@ -47,8 +47,13 @@ _ALL_ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 
 #: Kashtan & Alon (2005) modular goals over inputs ``x, y, z, w``.
 BUILTIN_GOALS: dict[str, str] = {
+    # Kashtan & Alon 2005: two parallel sub-tasks, XORs of (x, y) and (w, z), combined at the end
     "G1": "(x ^ y) & (w ^ z)",
     "G2": "(x ^ y) | (w ^ z)",
+    # serial (seed experiment 5): a first sub-task on (x, y) decides what the second does with (z, w)
+    "S1": "(x ^ y) ? (z & w) : (z | w)",
+    "S2": "(x & y) ? (z & w) : (z | w)",  # S1 with only the first sub-task changed
+    "S3": "(x ^ y) ? (z ^ w) : (z | w)",  # S1 with only the second sub-task (its first branch) changed
 }
 
 #: The 10 two-input boolean functions that depend on both inputs.  Each value

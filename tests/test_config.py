@@ -11,7 +11,7 @@ from evomod.registry import ConfigError
 
 PRESETS = ["clune2013-pa", "clune2013-pa-mvg", "clune2013-pcc", "clune2013-pcc-mvg", "ka2005-logic-g1",
            "ka2005-logic-g2", "ka2005-logic-mvg", "ka2005-logic-rmvg", "ka2005-retina-fixed",
-           "ka2005-retina-mvg"]
+           "ka2005-retina-mvg", "serial-fixed", "serial-mvg-first", "serial-mvg-second"]
 
 
 def error_of(raw=None, overrides=(), **updates):
@@ -45,7 +45,9 @@ def test_defaults_are_kashtan_alon_2005():
     assert cfg.schedule.period == 20
     assert cfg.schedule.goals == ["G1", "G2"]
     assert cfg.task.inputs == ["x", "y", "z", "w"]
-    assert cfg.task.goals == {"G1": "(x ^ y) & (w ^ z)", "G2": "(x ^ y) | (w ^ z)"}
+    # the built-in goals: K&A's G1 and G2 (the schedule's), and the serial S1-S3 other presets use
+    assert {k: cfg.task.goals[k] for k in ("G1", "G2")} == {"G1": "(x ^ y) & (w ^ z)", "G2": "(x ^ y) | (w ^ z)"}
+    assert set(cfg.task.goals) == {"G1", "G2", "S1", "S2", "S3"}
     assert cfg.seed == 0 and cfg.stop_on_solve is False
 
 

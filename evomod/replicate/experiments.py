@@ -1,4 +1,4 @@
-"""The four replication studies: conditions, sizes, published claims, variants.
+"""The replication studies (and the seeds' serial-goal experiment): conditions, sizes, claims, variants.
 
 An experiment is a study (one base preset, a condition axis, seeds) plus the
 claims of the paper it checks. Each claim names a per-run measure (see
@@ -229,7 +229,47 @@ RMVG = Experiment(
            "10% of the generations instead."),
 )
 
-EXPERIMENTS = {e.name: e for e in (KA_LOGIC, KA_RETINA, CLUNE, RMVG)}
+_SOLVE = {"stop_on_solve": True}
+
+SERIAL = Experiment(
+    name="serial",
+    title="Serial vs parallel modular goals, fixed and MVG (seed experiment 5)",
+    base="ka2005-logic-mvg",
+    conditions=(
+        Condition("parallel-fixed", dict(_FIXED_G1), "fixed G1 = (x ^ y) & (w ^ z): two sub-tasks side by side"),
+        Condition("parallel-MVG", {**_MVG, **_SOLVE}, "G1 <-> G2 every 20 generations"),
+        Condition("serial-fixed", {"schedule.name": "fixed", "schedule.goals": ["S1"], **_SOLVE},
+                  "fixed S1 = (x ^ y) ? (z & w) : (z | w): the first sub-task decides what the second does"),
+        Condition("serial-MVG-first", {**_MVG, "schedule.goals": ["S1", "S2"], **_SOLVE},
+                  "S1 <-> S2 = (x & y) ? (z & w) : (z | w): only the first sub-task varies"),
+        Condition("serial-MVG-second", {**_MVG, "schedule.goals": ["S1", "S3"], **_SOLVE},
+                  "S1 <-> S3 = (x ^ y) ? (z ^ w) : (z | w): only the second sub-task varies"),
+    ),
+    full=Size(runs=50, generations=50_000, every=100),
+    quick=Size(runs=3, generations=2000, every=50),
+    claims=(
+        Claim("generations_to_solve", "serial-fixed", "(no published value) serial goals are harder to solve",
+              "hypothesis", versus="parallel-fixed", source="seeds"),
+        Claim("final_qm", "parallel-MVG", "(K&A 2005) MVG gives more modular circuits than a fixed goal",
+              "hypothesis", versus="parallel-fixed", source="paper"),
+        Claim("final_qm", "serial-MVG-first", "(no published value) MVG of the first sub-task selects for "
+              "modularity", "hypothesis", versus="serial-fixed", source="seeds"),
+        Claim("final_qm", "serial-MVG-second", "(no published value) MVG of the second sub-task selects for "
+              "modularity", "hypothesis", versus="serial-fixed", source="seeds"),
+        Claim("final_info_flow", "serial-MVG-first", "(no published value) ... and for modules that exchange "
+              "less information", "hypothesis", versus="serial-fixed", source="seeds"),
+        Claim("final_info_flow", "serial-MVG-second", "(no published value) ... and for modules that exchange "
+              "less information", "hypothesis", versus="serial-fixed", source="seeds"),
+    ),
+    measures=("solved", "generations_to_solve", "final_qm", "final_q", "gates", "final_info_flow",
+              "final_task_nmi", "final_coverage"),
+    notes=("Every condition stops once each of its goals has been solved (cap 50,000), as K&A's MVG runs did, so "
+           "the final best solves the current goal. The seeds ask whether serial goals give more modularity, "
+           "whether they are harder, and whether varying the first or the second sub-task matters; no paper "
+           "has numbers, so every verdict is a test of a hypothesis, not a replication."),
+)
+
+EXPERIMENTS = {e.name: e for e in (KA_LOGIC, KA_RETINA, CLUNE, RMVG, SERIAL)}
 
 
 def get(name: str) -> Experiment:
