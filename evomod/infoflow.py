@@ -15,8 +15,10 @@ P(c) = sum_s P(s) P(c | do(s)), with rows uniform. It is the mutual
 information of (S, C) when S is decorrelated from the input: 0 when no wire
 goes from A to B, and at most H(S). Wires inside a module and between other
 pairs of modules are left alone. *Exact* uses every input row and every
-value of S; when (values of S) x (rows) would exceed ``max_evaluations``,
-a fixed random subset of the rows stands for all of them (``exact`` false).
+value of S. S takes at most as many values as there are rows, so when
+rows**2 would exceed ``max_evaluations`` (more than 256 rows by default), a
+fixed random subset of sqrt(max_evaluations) rows stands for all of them
+(``exact`` false).
 
 Score of a partition
 --------------------
