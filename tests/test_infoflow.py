@@ -298,3 +298,13 @@ def test_replication_measures_beyond_q_are_the_direct_computations(quick_replica
     assert first["final_task_nmi"] == pytest.approx(checks["nmi"])
     assert first["mutation_inside"] == pytest.approx(checks["mutation"]["inside"])
     assert first["final_coverage"] == pytest.approx(checks["coverage"])
+
+
+def test_sampled_rows_of_a_ten_input_circuit_estimate_the_exact_value():
+    # 1,024 rows: past the default budget, 256 rows stand in; a relay of NAND(in0, in1) passes H(1/4, 3/4)
+    prog = circuit(10, [(0, 1), (10, 10)], [11])
+    labels = [0] * 10 + [0, 1, 1]
+    exact = infoflow.exchange(prog, labels)[0, 1]
+    assert exact == pytest.approx(H(1 / 4, 3 / 4), abs=1e-12)
+    sampled = infoflow.information_flow(prog, labels, n_random=5)
+    assert not sampled.exact and sampled.exchange[0, 1] == pytest.approx(exact, abs=0.05)
