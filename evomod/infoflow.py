@@ -201,8 +201,7 @@ class _Measure:
     """Exchange matrices of one program, with the rows used and a cache of baselines by module sizes."""
 
     def __init__(self, program: Program, n_random: int, seed: int, max_evaluations: int):
-        self.program, self.n_random = program, n_random
-        self.rng = np.random.default_rng(seed)
+        self.program, self.n_random, self.seed = program, n_random, seed
         self.movable = np.flatnonzero(program.connected())
         n_rows = program.n_rows
         # S takes at most n_rows values: all rows when n_rows**2 evaluations fit
@@ -222,8 +221,9 @@ class _Measure:
 
     def baseline(self, labels: np.ndarray, k: int) -> float:
         sizes = (k, tuple(sorted(np.bincount(labels[self.movable], minlength=k).tolist())))
-        if sizes not in self.baselines:
-            shuffled = _relabelings(labels, self.movable, self.n_random, self.rng)
+        if sizes not in self.baselines:  # seeded by the sizes: the same sample whoever asks first
+            rng = np.random.default_rng([self.seed, k, *sizes[1]])
+            shuffled = _relabelings(labels, self.movable, np.repeat(np.arange(k), sizes[1]), self.n_random, rng)
             self.baselines[sizes] = float(self.matrices(shuffled, k).sum(axis=(1, 2)).mean())
         return self.baselines[sizes]
 
@@ -233,16 +233,17 @@ class _Measure:
         return InfoFlow(labels, matrix, base, score, self.exact, list(self.program.names))
 
 
-def _relabelings(labels, movable, n_random, rng) -> np.ndarray:
-    """Labelings with the labels of ``movable`` nodes permuted: all distinct
-    ones if there are at most ``n_random``, else ``n_random`` random ones."""
-    values = labels[movable]
+def _relabelings(labels, movable, values, n_random, rng) -> np.ndarray:
+    """``labels`` with the ``movable`` nodes given the module numbers ``values``
+    (sorted) in every distinct order if there are at most ``n_random``, else in
+    ``n_random`` random orders. Module numbering does not change the total
+    exchange, so ``values`` only needs the right module sizes."""
     counts = np.bincount(values)
     distinct = math.factorial(values.size)
     for c in counts:
         distinct //= math.factorial(int(c))
     if distinct <= n_random:
-        perms = list(_multiset_permutations(sorted(values.tolist())))
+        perms = list(_multiset_permutations(values.tolist()))
     else:
         perms = [rng.permutation(values) for _ in range(n_random)]
     out = np.tile(labels, (len(perms), 1))

@@ -308,3 +308,10 @@ def test_sampled_rows_of_a_ten_input_circuit_estimate_the_exact_value():
     assert exact == pytest.approx(H(1 / 4, 3 / 4), abs=1e-12)
     sampled = infoflow.information_flow(prog, labels, n_random=5)
     assert not sampled.exact and sampled.exchange[0, 1] == pytest.approx(exact, abs=0.05)
+
+
+def test_a_partition_scores_the_same_measured_alone_or_found_by_the_search():
+    prog = circuit(4, [(0, 1), (2, 3), (4, 5), (6, 6), (0, 7), (2, 8)], [8, 9])
+    found = infoflow.search(prog, 2, exhaustive_limit=0, restarts=3, n_random=20)
+    alone = infoflow.information_flow(prog, found.labels, n_random=20)
+    assert alone.score == found.score and alone.baseline == found.baseline
