@@ -65,3 +65,12 @@ def test_serial_quick_replication_writes_its_report(quick_replication):
     for label in ("parallel-fixed", "serial-MVG-first", "serial-MVG-second"):
         assert label in text
     assert "final_info_flow" in text
+
+
+def test_serial_goals_are_not_parallel_ones():
+    # every parallel goal F(A(x, y), B(z, w)) is in the RMVG pool; G1 and G2 are, S1-S3 are not:
+    # their (z, w) part passes on more than one bit (three classes of (z, w) rows)
+    pool = [table for _, table in goals.modular_goal_pool(XYZW)]
+    inside = {name: any(np.array_equal(goals.parse(goals.BUILTIN_GOALS[name], XYZW), t) for t in pool)
+              for name in ("G1", "G2", "S1", "S2", "S3")}
+    assert inside == {"G1": True, "G2": True, "S1": False, "S2": False, "S3": False}
