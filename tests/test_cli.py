@@ -198,10 +198,11 @@ def test_show_unsettled_rows(in_tmp, capsys):
 def test_presets_list(capsys):
     assert main(["presets"]) == 0
     text = capsys.readouterr().out
-    listed = [ln.split()[0] for ln in text.splitlines() if ln.startswith(("ka2005", "clune2013"))]
+    listed = [ln.split()[0] for ln in text.splitlines() if ln.startswith(("ka2005", "clune2013", "serial"))]
     assert set(listed) == set(C.preset_names()) == {
         "ka2005-logic-g1", "ka2005-logic-g2", "ka2005-logic-mvg", "ka2005-logic-rmvg", "ka2005-retina-fixed",
-        "ka2005-retina-mvg", "clune2013-pa", "clune2013-pcc", "clune2013-pa-mvg", "clune2013-pcc-mvg"}
+        "ka2005-retina-mvg", "clune2013-pa", "clune2013-pcc", "clune2013-pa-mvg", "clune2013-pcc-mvg",
+        "serial-fixed", "serial-mvg-first", "serial-mvg-second"}
 
 
 @pytest.mark.parametrize("name", ["ka2005-logic-g1", "ka2005-logic-rmvg"])
