@@ -67,9 +67,24 @@ class Experiment:
     notes: str = ""
 
 
-_FIXED_G1 = {"schedule.name": "fixed", "schedule.goals": ["G1"], "stop_on_solve": True}
-_FIXED_G2 = {"schedule.name": "fixed", "schedule.goals": ["G2"], "stop_on_solve": True}
-_MVG = {"schedule.name": "mvg", "schedule.goals": ["G1", "G2"], "schedule.period": 20}
+_SOLVE = {"stop_on_solve": True}
+_LONG = {"stop_on_solve": False}
+
+
+def _fixed(goal: str) -> dict:
+    """One goal throughout, stopping at the first solution."""
+    return {"schedule.name": "fixed", "schedule.goals": [goal], **_SOLVE}
+
+
+def _mvg(*goals: str, period: int | None = 20) -> dict:
+    """``goals`` in turn every ``period`` generations (None: the study sets the single switch)."""
+    table = {"schedule.name": "mvg", "schedule.goals": list(goals)}
+    if period is not None:
+        table["schedule.period"] = period
+    return table
+
+
+_FIXED_G1, _FIXED_G2, _MVG = _fixed("G1"), _fixed("G2"), _mvg("G1", "G2")
 
 KA_LOGIC = Experiment(
     name="ka2005-logic",
@@ -78,9 +93,9 @@ KA_LOGIC = Experiment(
     conditions=(
         Condition("G1", _FIXED_G1, "fixed goal G1 = (X xor Y) and (Z xor W); stops at the first perfect circuit"),
         Condition("G2", _FIXED_G2, "fixed goal G2 = (X xor Y) or (Z xor W); stops at the first perfect circuit"),
-        Condition("MVG", {**_MVG, "stop_on_solve": True}, "G1 <-> G2 every 20 generations; stops once "
+        Condition("MVG", {**_MVG, **_SOLVE}, "G1 <-> G2 every 20 generations; stops once "
                   "both goals have been solved (the best then solves the current goal)"),
-        Condition("MVG-long", {**_MVG, "stop_on_solve": False}, "the same, run on to the cap: recovery after "
+        Condition("MVG-long", {**_MVG, **_LONG}, "the same, run on to the cap: recovery after "
                   "switches, and what MVG populations become"),
     ),
     full=Size(runs=50, generations=100_000, every=100),
@@ -115,9 +130,7 @@ KA_LOGIC = Experiment(
     },
 )
 
-_RETINA_FIXED = {"schedule.name": "fixed", "schedule.goals": ["L-AND-R"], "stop_on_solve": True}
-_RETINA_MVG = {"schedule.name": "mvg", "schedule.goals": ["L-AND-R", "L-OR-R"], "schedule.period": 20,
-               "stop_on_solve": True}
+_RETINA_FIXED, _RETINA_MVG = _fixed("L-AND-R"), {**_mvg("L-AND-R", "L-OR-R"), **_SOLVE}
 
 KA_RETINA = Experiment(
     name="ka2005-retina",
@@ -156,9 +169,9 @@ KA_RETINA = Experiment(
     notes="The retina threshold range is not published; biases -2..2 are evomod's default.",
 )
 
-_SWITCH = {"schedule.name": "mvg", "schedule.goals": ["L-AND-R", "L-OR-R"]}  # period = switch_at
+_SWITCH = _mvg("L-AND-R", "L-OR-R", period=None)  # period = switch_at
 _PCC = {"selection.name": "stochastic_nsga2", "selection.p": 0.25, "objectives.separate": ["wiring"]}
-_CLUNE_MVG = {"schedule.name": "mvg", "schedule.goals": ["L-AND-R", "L-OR-R"], "schedule.period": 20}
+_CLUNE_MVG = _mvg("L-AND-R", "L-OR-R")
 
 CLUNE = Experiment(
     name="clune2013",
@@ -200,8 +213,6 @@ CLUNE = Experiment(
 
 _RMVG = {"schedule.name": "rmvg", "schedule.period": 20}
 _WIRES = {"objectives.weights": {"connections": 0.002}}
-_LONG = {"stop_on_solve": False}
-
 RMVG = Experiment(
     name="rmvg",
     title="Random modularly varying goals (the seeds' proposal), with and without a connection cost",
@@ -229,8 +240,6 @@ RMVG = Experiment(
            "10% of the generations instead."),
 )
 
-_SOLVE = {"stop_on_solve": True}
-
 SERIAL = Experiment(
     name="serial",
     title="Serial vs parallel modular goals, fixed and MVG (seed experiment 5)",
@@ -238,11 +247,11 @@ SERIAL = Experiment(
     conditions=(
         Condition("parallel-fixed", dict(_FIXED_G1), "fixed G1 = (x ^ y) & (w ^ z): two sub-tasks side by side"),
         Condition("parallel-MVG", {**_MVG, **_SOLVE}, "G1 <-> G2 every 20 generations"),
-        Condition("serial-fixed", {"schedule.name": "fixed", "schedule.goals": ["S1"], **_SOLVE},
+        Condition("serial-fixed", _fixed("S1"),
                   "fixed S1 = (x ^ y) ? (z & w) : (z | w): the first sub-task decides what the second does"),
-        Condition("serial-MVG-first", {**_MVG, "schedule.goals": ["S1", "S2"], **_SOLVE},
+        Condition("serial-MVG-first", {**_mvg("S1", "S2"), **_SOLVE},
                   "S1 <-> S2 = (x & y) ? (z & w) : (z | w): only the first sub-task varies"),
-        Condition("serial-MVG-second", {**_MVG, "schedule.goals": ["S1", "S3"], **_SOLVE},
+        Condition("serial-MVG-second", {**_mvg("S1", "S3"), **_SOLVE},
                   "S1 <-> S3 = (x ^ y) ? (z ^ w) : (z | w): only the second sub-task varies"),
     ),
     full=Size(runs=50, generations=50_000, every=100),
