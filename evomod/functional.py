@@ -133,16 +133,14 @@ def task_labels(program, goals: list[SubGoal], inputs) -> np.ndarray:
             groups = [g for g in groups if not g & goal.inputs] + [merged]
     group_of = {name: k for k, g in enumerate(groups) for name in g}
     combine, unused = len(groups), len(groups) + 1
-    src, reader = program.wires()
-    depends = [set() for _ in range(program.n_nodes)]
-    for v in range(len(inputs)):
-        depends[v].add(inputs[v])
-    for _ in range(program.n_nodes):  # propagate input sets along wires (cycles settle too)
-        for a, b in zip(src, reader):
-            depends[b] |= depends[a]
+    import networkx as nx
+
+    wired = nx.DiGraph(zip(*program.wires()))
+    wired.add_nodes_from(range(program.n_nodes))
     labels = np.empty(program.n_nodes, dtype=np.int64)
     for v in range(program.n_nodes):
-        ks = {group_of.get(name, unused) for name in depends[v]}
+        reads = {inputs[a] for a in nx.ancestors(wired, v) | {v} if a < len(inputs)}
+        ks = {group_of.get(name, unused) for name in reads}
         labels[v] = ks.pop() if len(ks) == 1 else combine
     return labels
 
@@ -173,18 +171,22 @@ def mutation_effects(genome, spec: _circ.CircuitSpec, names, labels) -> dict:
     if not mutants or len(gates) < 2:
         return {"inside": None, "across": None, "mutations": len(mutants)}
     tables = _gate_tables(np.stack([genome] + [m for _, m in mutants]), spec, gates)
-    n_rows = spec.n_rows
-    inside, across = [], []
-    for row, (g, _) in enumerate(mutants, start=1):
-        changed = {h: _popcount(tables[row, j] ^ tables[0, j]) / n_rows for j, h in enumerate(gates) if h != g}
-        same = [c for h, c in changed.items() if module[h] == module[g]]
-        other = [c for h, c in changed.items() if module[h] != module[g]]
-        if same:
-            inside.append(np.mean(same))
-        if other:
-            across.append(np.mean(other))
-    return {"inside": float(np.mean(inside)) if inside else None,
-            "across": float(np.mean(across)) if across else None, "mutations": len(mutants)}
+    diff = np.ascontiguousarray(tables[1:] ^ tables[:1])  # (mutants, gates, words)
+    changed = np.unpackbits(diff.view(np.uint8), axis=-1).sum(axis=-1) / spec.n_rows
+    mutated = np.array([gates.index(g) for g, _ in mutants])
+    mod = np.array([module[h] for h in gates])
+    same = mod[None, :] == mod[mutated][:, None]
+    other = ~same
+    same[np.arange(len(mutants)), mutated] = False  # the mutated gate itself counts on neither side
+    inside, across = _mean_of_row_means(changed, same), _mean_of_row_means(changed, other)
+    return {"inside": inside, "across": across, "mutations": len(mutants)}
+
+
+def _mean_of_row_means(values: np.ndarray, mask: np.ndarray) -> float | None:
+    """Mean over the rows with any ``mask`` of each row's mean over ``mask``."""
+    counts = mask.sum(axis=1)
+    ok = counts > 0
+    return float(((values * mask).sum(axis=1)[ok] / counts[ok]).mean()) if ok.any() else None
 
 
 def _gate_tables(genomes: np.ndarray, spec: _circ.CircuitSpec, gates: list[int]) -> np.ndarray:
@@ -199,10 +201,6 @@ def _gate_tables(genomes: np.ndarray, spec: _circ.CircuitSpec, gates: list[int])
     _circ.evaluate(wide, n, g, len(gates), spec.settle_steps, _goals.input_tables(n), _goals.row_mask(n),
                    np.ones(size, np.bool_), out, settled, np.zeros(size, np.int64), np.zeros(size, np.uint64))
     return out & settled[:, None, :]
-
-
-def _popcount(words: np.ndarray) -> int:
-    return int(sum(bin(int(w)).count("1") for w in words))
 
 
 def check(genome, rep, inputs, expressions, labels) -> dict:

@@ -90,9 +90,10 @@ def _csr(sources: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
 def input_rows(n_inputs: int, levels=(0, 1)) -> np.ndarray:
     """int8 (2**N, N): row ``r`` holds input k's value, input 0 most significant
     (the truth-table row order of ``evomod.goals``)."""
-    r = np.arange(1 << n_inputs)[:, None]
-    bits = (r >> (n_inputs - 1 - np.arange(n_inputs))[None, :]) & 1
-    return np.where(bits == 1, levels[1], levels[0]).astype(np.int8)
+    from .goals import input_tables, unpack
+
+    bits = np.stack([unpack(column, n_inputs) for column in input_tables(n_inputs)], axis=1)
+    return np.where(bits, levels[1], levels[0]).astype(np.int8)
 
 
 def from_circuit(genome, spec, names) -> Program:
