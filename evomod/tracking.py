@@ -95,42 +95,36 @@ class FunctionTracker:
         self.subgoals = _subgoals(task) if self.cover else {}
         self._last: tuple | None = None
 
-    def _program(self, genome):
-        return self.rep.program(genome, self.inputs)
-
-    def _flow(self, program):
+    def _measured(self, genome: np.ndarray, goal: str) -> tuple:
+        """(best information-flow partition or None, coverage or NaN), memoised on the last genome."""
         from . import infoflow
-
-        if program.connected().sum() < 2:
-            return None
-        return infoflow.search(program, 2, seed=self.seed)
-
-    def measure(self, genome: np.ndarray, goal: str) -> tuple[float, float]:
-        key = (genome.tobytes(), goal)
-        if self._last is None or self._last[0] != key:
-            program = self._program(genome)
-            found = self._flow(program) if self.flow else None
-            flow = math.nan if found is None else found.score
-            self._last = (key, (flow, self._coverage(program, goal)))
-        return self._last[1]
-
-    def _coverage(self, program, goal: str) -> float:
         from .functional import coverage
 
-        goals = self.subgoals.get(goal)
-        if not self.cover or not goals:
-            return math.nan
-        return coverage(program, goals)["coverage"]
+        key = (genome.tobytes(), goal)
+        if self._last is None or self._last[0] != key:
+            program = self.rep.program(genome, self.inputs)
+            found = None
+            if self.flow and program.connected().sum() >= 2:
+                found = infoflow.search(program, 2, seed=self.seed)
+            goals = self.subgoals.get(goal)
+            cover = coverage(program, goals)["coverage"] if self.cover and goals else math.nan
+            self._last = (key, (found, cover))
+        return self._last[1]
+
+    def measure(self, genome: np.ndarray, goal: str) -> tuple[float, float]:
+        found, cover = self._measured(genome, goal)
+        return (math.nan if found is None else found.score), cover
 
     def final(self, genome: np.ndarray, goal: str) -> dict:
-        """The final best's exchange matrix and partition, for summary.json."""
+        """The final best's exchange matrix and partition, and coverage, for summary.json."""
+        if not self.active:
+            return {}
+        found, cover = self._measured(genome, goal)
         out = {}
         if self.flow:
-            found = self._flow(self._program(genome))
             out["info_flow"] = None if found is None else found.as_dict()
         if self.cover:
-            value = self._coverage(self._program(genome), goal)
-            out["coverage"] = None if math.isnan(value) else value
+            out["coverage"] = None if math.isnan(cover) else cover
         return out
 
 

@@ -67,7 +67,7 @@ class RunView:
         out = dict.fromkeys(("info_flow", "info_flow_q", "flow_q_nmi", "coverage", "task_nmi",
                              "mutation_inside", "mutation_across"), math.nan)
         if program.connected().sum() >= 2:
-            found = infoflow.search(program, 2, start=labels if labels.max() == 1 else None)
+            found = infoflow.search(program, 2, start=labels)  # a start of another size is ignored
             out.update(info_flow=found.score, info_flow_q=infoflow.information_flow(program, labels).score,
                        flow_q_nmi=functional.agreement(found.labels, labels)["nmi"])
         expressions = best["goal"].get("expressions")
