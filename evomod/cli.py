@@ -241,10 +241,12 @@ def _modularity_beyond_q(args, data, A, names, directed) -> int:
         raise ConfigError(f"--n-random {n_random}: must be >= 1", "--n-random")
     if args.modules < 2:
         raise ConfigError(f"--modules {args.modules}: must be >= 2", "--modules")
-    q_labels = _mod.q_only(A, directed, seed=args.seed, method=data["modularity"]["method"]).labels
     given = _given_labels(args, names) if args.labels else None
+    if args.measure == "functional" and given is not None:
+        return _functional(args, data, names, given, False)
+    q_labels = _mod.q_only(A, directed, seed=args.seed, method=data["modularity"]["method"]).labels
     if args.measure == "functional":
-        return _functional(args, data, names, q_labels if given is None else given, given is None)
+        return _functional(args, data, names, q_labels, True)
     program = rep.program(genome, data["inputs"])
     if given is not None:
         found, how = infoflow.information_flow(program, given, n_random, args.seed), "given by --labels"
@@ -256,7 +258,6 @@ def _modularity_beyond_q(args, data, A, names, directed) -> int:
         how = f"the best of {args.modules} modules by information-flow score"
     q_flow = infoflow.information_flow(program, q_labels, n_random, args.seed)
     out = found.as_dict()
-    out["modules"] = [[n for n, lab in zip(names, found.labels) if lab == k] for k in range(len(found.exchange))]
     out["q_partition"] = {"labels": [int(v) for v in q_labels], "score": q_flow.as_dict()["score"],
                           "total": round(q_flow.total, 6)}
     if args.json:

@@ -65,7 +65,8 @@ class InfoFlow:
         return float(self.exchange.sum())
 
     def as_dict(self) -> dict:
-        return {"labels": [int(v) for v in self.labels], "names": list(self.names),
+        modules = [[n for n, lab in zip(self.names, self.labels) if lab == k] for k in range(len(self.exchange))]
+        return {"labels": [int(v) for v in self.labels], "names": list(self.names), "modules": modules,
                 "exchange": [[round(float(v), 6) for v in row] for row in self.exchange],
                 "total": round(self.total, 6), "baseline": round(float(self.baseline), 6),
                 "score": None if math.isnan(self.score) else round(float(self.score), 6),
