@@ -1,4 +1,4 @@
-"""Speed of information-flow modularity (evomod.infoflow) on evolved 12-gate circuits.
+"""Speed of information-flow modularity (evomod.measures.infoflow) on evolved 12-gate circuits.
 
 The circuits are the final bests of ka2005-logic-mvg runs stopped once both
 goals were solved. Timed, warm (numba compiled or loaded first):
@@ -25,7 +25,9 @@ from math import log2
 
 import numpy as np
 
-from evomod import config, engine, infoflow, signals
+from evomod import config, engine
+from evomod.measures import infoflow
+from evomod.representations import program as signals
 from evomod import modularity as _mod
 
 

@@ -26,7 +26,8 @@ import numpy as np
 from networkx.algorithms.community import louvain_communities
 from networkx.algorithms.community import modularity as nx_modularity
 
-from evomod import config, engine, modularity, nulltable
+from evomod import config, engine, modularity
+from evomod.modularity import table as nulltable
 
 
 def random_graphs(count: int, n: int = 16, m: int = 30) -> list[np.ndarray]:

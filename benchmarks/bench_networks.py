@@ -1,4 +1,4 @@
-"""Speed of the layered-network kernels (evomod.layered) on Clune et al.'s setup.
+"""Speed of the layered-network kernels (evomod.representations.layered.kernels) on Clune et al.'s setup.
 
 S = 1000 random 8-8-4-2-1 networks (``random_networks`` with connection
 counts drawn in [0, 120), capped at the 106 slots), evaluated on all 256 retina
@@ -27,7 +27,9 @@ import time
 
 import numpy as np
 
-from evomod import goals, layered, rng, wiring
+from evomod.problems import goals
+from evomod.representations.layered import kernels as layered, wiring
+from evomod import rng
 
 
 def numpy_outputs(genomes: np.ndarray, spec: layered.LayeredSpec, x: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ The same model as ``evomod`` (NAND circuits, N = 4 inputs, one output, goals
 G1/G2 switched every ``period`` generations, elite selection), written as an
 ordinary DEAP program: ``creator`` types, a ``base.Toolbox``, individuals as
 lists of ints, ``tools.selBest`` for ranking, a registered one-locus mutation
-and the pure-Python ``evomod.reference.fitness`` as the evaluation function.
+and the pure-Python ``evomod.testing.reference.fitness`` as the evaluation function.
 Only individuals whose fitness is invalid (mutated, or all of them after a
 goal switch) are evaluated, as in the DEAP examples.
 
@@ -24,10 +24,10 @@ from pathlib import Path
 from deap import base, creator, tools
 
 try:
-    from evomod import reference
+    from evomod.testing import reference
 except ImportError:  # run as a script from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from evomod import reference
+    from evomod.testing import reference
 
 N_INPUTS = 4
 N_OUTPUTS = 1

@@ -18,15 +18,16 @@ from typing import Any, Iterable, Literal, Union
 import tomli_w
 from pydantic import Field, SerializeAsAny, ValidationError
 
-from . import nand, networks
-from . import tasks as _tasks
-from .costs import COSTS, ObjectivesParams
-from .registry import ConfigError, Section
-from .representation import REPRESENTATIONS
-from .schedules import SCHEDULES
-from . import selection as _selection
-from .selection import SELECTION
-from .tasks import TASKS
+from evomod.representations.nand import representation as nand
+from evomod.representations.layered import representation as networks
+from evomod.problems import tasks as _tasks
+from evomod.costs import COSTS, ObjectivesParams
+from evomod.registry import ConfigError, Section
+from evomod.representations.base import REPRESENTATIONS
+from evomod.problems.schedules import SCHEDULES
+from evomod import selection as _selection
+from evomod.selection import SELECTION
+from evomod.problems.tasks import TASKS
 
 _REPRESENTATION_MODULES = (nand, networks)  # imported for their registrations
 PLUGINS = {"task": TASKS, "representation": REPRESENTATIONS, "selection": SELECTION, "schedule": SCHEDULES}
@@ -64,7 +65,7 @@ class ModularityParams(Section):
         "JSON file keeping Q_rand and Q_max per degree sequence across runs "
         "(empty: in memory for this run only)"))
     info_flow: bool = Field(False, description=(
-        "also log info_flow at the same generations: the information-flow modularity (evomod.infoflow) of "
+        "also log info_flow at the same generations: the information-flow modularity (evomod.measures.infoflow) of "
         "the best's highest-scoring 2-module partition; ~0.03-0.5 s per distinct best of a 12-gate circuit, "
         "seconds for a retina network"))
     coverage: bool = Field(False, description=(

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 from pydantic import Field
 
-from .registry import Registry, Section
+from evomod.registry import Registry, Section
 
 COSTS = Registry("cost", "objectives")
 

@@ -11,7 +11,7 @@ import inspect
 import numpy as np
 import pytest
 
-from evomod.goals import input_tables, row_mask
+from evomod.problems.goals import input_tables, row_mask
 
 
 def kernel_call(fn, **available):
@@ -28,7 +28,7 @@ def kernel_call(fn, **available):
 def evaluate_population(genomes, n, g, k, t, todo=None, out_tables=None, settled=None,
                         n_effective=None, effective=None):
     """Run ``circuits.evaluate``; returns a dict of every array it was given."""
-    from evomod import circuits
+    from evomod.representations.nand import kernels as circuits
 
     size = genomes.shape[0]
     w = ((1 << n) + 63) // 64
@@ -49,7 +49,7 @@ def mutate_population(genomes, keep, pm, high, state, stale, n_gates, effective=
     """Run ``circuits.mutate``. ``effective`` (per-row bit set of effective
     gates, as ``evaluate`` writes it) defaults to "every gate effective", under
     which no mutation can be skipped as neutral."""
-    from evomod import circuits
+    from evomod.representations.nand import kernels as circuits
 
     if effective is None:
         effective = np.full(genomes.shape[0], np.uint64(2**64 - 1), dtype=np.uint64)

@@ -7,8 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from evomod import config, engine
-from evomod.adaptation import summary, switches
-from evomod.records import write_run
+from evomod.measures.adaptation import summary, switches
+from evomod.io.run_dir import write_run
 from evomod.replicate.measures import RunView, recovery
 
 # 0.75 so that short tiny runs recover from some switches and not from others
@@ -51,7 +51,7 @@ def test_run_summary_agrees_with_its_records(tmp_path):
     s = json.loads((out / "summary.json").read_text())
     table = pq.read_table(out / "records.parquet").to_pydict()
     goal, perf = table["goal"], table["best_performance"]
-    want = []  # recomputed here, independently of evomod.adaptation
+    want = []  # recomputed here, independently of evomod.measures.adaptation
     for t in range(1, len(goal)):
         if goal[t] != goal[t - 1]:
             want.append(entry(t, goal[t - 1], goal[t], None))
@@ -69,7 +69,7 @@ def test_run_summary_agrees_with_its_records(tmp_path):
 
 
 def _old_recovery(goal, perf, t0):
-    """The recovery measure as it was before it used evomod.adaptation."""
+    """The recovery measure as it was before it used evomod.measures.adaptation."""
     gen = np.arange(len(goal))
     at = np.flatnonzero(goal[1:] != goal[:-1]) + 1
     at = at[gen[at] > t0]
@@ -117,7 +117,7 @@ condition = [
 
 def test_study_table_and_report(tmp_path):
     pytest.importorskip("distributed")
-    from evomod.report import write_report
+    from evomod.analysis.report import write_report
     from evomod.study import run_study
 
     path = tmp_path / "s.toml"
@@ -153,7 +153,7 @@ def test_study_table_and_report(tmp_path):
 
 
 def test_summary_json_keeps_switches_one_compact_line_each():
-    from evomod.records import summary_json
+    from evomod.io.run_dir import summary_json
 
     entries = switches(np.arange(5000) // 20 % 2, np.zeros(5000), ["G1", "G2"])
     text = summary_json({"seed": 1, "switches": entries})

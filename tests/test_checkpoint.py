@@ -10,9 +10,10 @@ import time
 import numpy as np
 import pytest
 
-from evomod import checkpoint
+from evomod.engine import checkpoint
 from evomod import config as C
-from evomod.engine import RECORD_COLUMNS, run
+from evomod.engine.results import RECORD_COLUMNS
+from evomod.engine import run
 from evomod.registry import ConfigError
 
 from conftest import config_with

@@ -1,14 +1,14 @@
-"""evomod.circuits: the bit-parallel kernels against evomod.reference (the
+"""evomod.representations.nand.kernels: the bit-parallel kernels against evomod.testing.reference (the
 literal rule), networkx, hand-built circuits and binomial expectations."""
 
 import networkx as nx
 import numpy as np
 import pytest
 
-from evomod import circuits as C
-from evomod import reference as ref
+from evomod.representations.nand import kernels as C
+from evomod.testing import reference as ref
 from evomod import rng
-from evomod.goals import input_tables, parse, row_mask
+from evomod.problems.goals import input_tables, parse, row_mask
 
 from conftest import evaluate_population, mutate_population
 

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from evomod import config as C
-from evomod import reference as ref
+from evomod.testing import reference as ref
 from evomod.cli import main
 
 G1_ROWS, G2_ROWS = ref.kashtan_alon_goals()
@@ -397,7 +397,7 @@ def test_bench_selection_writes_table_and_plot(in_tmp, capsys):
 
 
 def test_bench_selection_skips_what_cannot_run():
-    from evomod.bench import compatible, summarise, Outcome
+    from evomod.bench.selection import compatible, summarise, Outcome
 
     assert "selection 'elite' uses one objective" in compatible("elite", "clune2013-pcc")
     assert compatible("stochastic_nsga2", "clune2013-pcc") == ""
@@ -420,7 +420,7 @@ def test_bench_selection_bad_input(in_tmp, capsys, argv, key):
 
 
 def test_show_draws_a_circuit_in_rows_by_depth(in_tmp, capsys):
-    from evomod.records import read_genome
+    from evomod.io.genome_file import read_genome
 
     path = genome_file(in_tmp / "g1.json", g1_genome())
     data = read_genome(path)

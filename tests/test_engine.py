@@ -1,13 +1,14 @@
 """evomod.engine.run: determinism, schedules in the records, elitism,
-evolution that works, and records checked against evomod.reference."""
+evolution that works, and records checked against evomod.testing.reference."""
 
 import numpy as np
 import pytest
 
 from evomod import config as C
-from evomod import reference as ref
-from evomod.engine import RECORD_COLUMNS, run
-from evomod.goals import parse, unpack
+from evomod.testing import reference as ref
+from evomod.engine.results import RECORD_COLUMNS
+from evomod.engine import run
+from evomod.problems.goals import parse, unpack
 
 from conftest import config_with
 

@@ -1,12 +1,13 @@
-"""Functional module checks (evomod.functional) on a hand-built modular circuit."""
+"""Functional module checks (evomod.measures.functional) on a hand-built modular circuit."""
 
 import numpy as np
 import pytest
 
-from evomod import functional as F
-from evomod import goals, reference
-from evomod.circuits import CircuitSpec
-from evomod.nand import NandCircuits
+from evomod.measures import functional as F
+from evomod.problems import goals
+from evomod.testing import reference
+from evomod.representations.nand.kernels import CircuitSpec
+from evomod.representations.nand.representation import NandCircuits
 
 INPUTS = ["x", "y", "z", "w"]
 

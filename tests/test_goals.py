@@ -1,4 +1,4 @@
-"""Tests for evomod.goals, checked against plain-Python truth tables."""
+"""Tests for evomod.problems.goals, checked against plain-Python truth tables."""
 
 import itertools
 
@@ -7,19 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evomod.goals import (
-    BUILTIN_GOALS,
-    TWO_INPUT_FUNCTIONS,
-    GoalError,
-    from_callable,
-    input_tables,
-    modular_goal_pool,
-    n_words,
-    pack,
-    parse,
-    row_mask,
-    unpack,
-)
+from evomod.problems.goals import BUILTIN_GOALS, TWO_INPUT_FUNCTIONS, GoalError, from_callable, input_tables, modular_goal_pool, n_words, pack, parse, row_mask, unpack
 
 XYZW = ["x", "y", "z", "w"]
 

@@ -3,8 +3,8 @@
 import networkx as nx
 import numpy as np
 
-from evomod import circuits as C
-from evomod import reference as ref
+from evomod.representations.nand import kernels as C
+from evomod.testing import reference as ref
 
 SPEC = C.CircuitSpec(4, 12, 1)
 INPUTS = ["x", "y", "z", "w"]

@@ -1,5 +1,5 @@
-"""Counterfactual information exchange (evomod.infoflow) and the node
-programs it runs on (evomod.signals), against hand-computed values and a
+"""Counterfactual information exchange (evomod.measures.infoflow) and the node
+programs it runs on (evomod.representations.program), against hand-computed values and a
 literal re-implementation of the definition."""
 
 from collections import Counter
@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from evomod import config as C
-from evomod import infoflow, reference, signals
-from evomod.circuits import CircuitSpec
-from evomod.nand import NandCircuits
+from evomod.measures import infoflow
+from evomod.representations import program as signals
+from evomod.testing import reference
+from evomod.representations.nand.kernels import CircuitSpec
+from evomod.representations.nand.representation import NandCircuits
 
 
 def H(*p):
@@ -245,9 +247,10 @@ def test_run_logs_info_flow_and_coverage_at_modularity_generations(tmp_path):
 
     import pyarrow.parquet as pq
 
-    from evomod import functional
+    from evomod.measures import functional
     from evomod.engine import run
-    from evomod.records import read_genome, write_run
+    from evomod.io.genome_file import read_genome
+    from evomod.io.run_dir import write_run
 
     cfg = C.load("ka2005-logic-mvg", ["population=200", "selection.elite=60", "modularity.every=50", "modularity.info_flow=true",
                                       "modularity.coverage=true", "modularity.n_random=50"], generations=301)
@@ -276,8 +279,8 @@ def test_run_logs_info_flow_and_coverage_at_modularity_generations(tmp_path):
 def test_replication_measures_beyond_q_are_the_direct_computations(quick_replication):
     import json
 
-    from evomod import functional
-    from evomod.records import read_genome
+    from evomod.measures import functional
+    from evomod.io.genome_file import read_genome
     from evomod.replicate import collect, get
     from evomod.replicate.measures import BEYOND_Q
 

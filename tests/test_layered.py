@@ -1,4 +1,4 @@
-"""evomod.layered: the integer kernels against literal float64 twins, networkx,
+"""evomod.representations.layered.kernels: the integer kernels against literal float64 twins, networkx,
 numpy/scipy solvers and the mutation rules' expected frequencies."""
 
 import inspect
@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from evomod import layered as LN
-from evomod import wiring as W
+from evomod.representations.layered import kernels as LN
+from evomod.representations.layered import wiring as W
 from evomod import rng
-from evomod.goals import input_tables, unpack
+from evomod.problems.goals import input_tables, unpack
 
 from conftest import kernel_call
 

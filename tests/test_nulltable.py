@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from evomod import config as C
-from evomod import modularity, nulltable
+from evomod import modularity
+from evomod.modularity import table as nulltable
 from evomod.engine import run
 from evomod.modularity.nullmodel import NULL_VERSION
 

@@ -5,7 +5,7 @@ import random
 import networkx as nx
 import pytest
 
-from evomod import reference as ref
+from evomod.testing import reference as ref
 
 
 # --- hand-built circuits ----------------------------------------------------

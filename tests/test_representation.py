@@ -8,15 +8,16 @@ import numpy as np
 import pytest
 
 from evomod import config as C
-from evomod import reference, retina
-from evomod import wiring as W
+from evomod.testing import reference
+from evomod.problems import retina
+from evomod.representations.layered import wiring as W
 from evomod.cli import main
 from evomod.costs import mean_hamming
 from evomod.engine import run
-from evomod.goals import input_tables
-from evomod.networks import best_bisection
+from evomod.problems.goals import input_tables
+from evomod.modularity.search import best_bisection
 from evomod.registry import ConfigError
-from evomod.representation import reproduce
+from evomod.representations.base import reproduce
 
 from conftest import config_with
 
@@ -222,7 +223,7 @@ def test_show_draws_a_network_and_finds_the_left_right_split(tmp_path, capsys):
     result = run(cfg)
     rep = C.representation_of(cfg)
     result.best_genome = hand_built_modular_network(rep.spec)
-    from evomod.records import write_run
+    from evomod.io.run_dir import write_run
 
     write_run(result, tmp_path / "run")
     assert main(["show", str(tmp_path / "run" / "best.json"), "--draw", str(tmp_path / "net.svg")]) == 0

@@ -1,4 +1,4 @@
-"""evomod.retina: the object lists against the paper's object rule, the goals
+"""evomod.problems.retina: the object lists against the paper's object rule, the goals
 against plain-Python truth tables in the goals module's row convention."""
 
 import itertools
@@ -6,8 +6,8 @@ import itertools
 import numpy as np
 import pytest
 
-from evomod import retina as R
-from evomod.goals import from_callable, n_words, unpack
+from evomod.problems import retina as R
+from evomod.problems.goals import from_callable, n_words, unpack
 
 
 def bits_on(v):

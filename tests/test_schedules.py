@@ -1,10 +1,10 @@
-"""evomod.schedules: generation -> goal maps, checked against hand-written
+"""evomod.problems.schedules: generation -> goal maps, checked against hand-written
 period arithmetic and independent re-parsing of the goals."""
 
 import numpy as np
 
-from evomod.goals import BUILTIN_GOALS, modular_goal_pool, parse
-from evomod.schedules import SCHEDULES, ScheduleParams
+from evomod.problems.goals import BUILTIN_GOALS, modular_goal_pool, parse
+from evomod.problems.schedules import SCHEDULES, ScheduleParams
 
 XYZW = ["x", "y", "z", "w"]
 TABLES = {name: parse(expr, XYZW).reshape(1, -1) for name, expr in BUILTIN_GOALS.items()}

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from scipy.stats import rankdata
 
-from evomod import nsga, rng
+from evomod.selection import nsga
+from evomod import rng
 from evomod import selection as S
-from evomod import selection_kernels as K
+from evomod.selection import kernels as K
 from evomod.registry import ConfigError
 from evomod.selection import SELECTION, EliteParams, elite_parents, kth_smallest
 
@@ -254,7 +255,7 @@ def test_registry_lists_patterns_and_names_the_key():
 
 
 def test_docstring_example_strategy_runs():
-    doc = S.__doc__
+    doc = S.strategies.__doc__
     code = doc[doc.index("    import numpy as np"):doc.index("then ``[selection]")]
     namespace = {}
     try:

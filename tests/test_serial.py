@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from evomod import config as C
-from evomod import functional, goals
+from evomod.measures import functional
+from evomod.problems import goals
 from evomod.engine import run
 from evomod.replicate import get
 from evomod.replicate.experiments import study
@@ -17,7 +18,7 @@ def rows(expr):
 
 
 def by_hand(fn):
-    """Truth table in the row order of evomod.goals: x most significant."""
+    """Truth table in the row order of evomod.problems.goals: x most significant."""
     return [int(fn((r >> 3) & 1, (r >> 2) & 1, (r >> 1) & 1, r & 1)) for r in range(16)]
 
 

@@ -190,7 +190,7 @@ def test_resume_skips_finished_runs(studies, tmp_path):
 def test_interrupted_run_resumes_from_its_checkpoint(studies, tmp_path, monkeypatch):
     """A run killed after its checkpoint at generation 20 resumes from it and
     gives the records of the uninterrupted study; the checkpoint is removed."""
-    from evomod import checkpoint
+    from evomod.engine import checkpoint
 
     path, one, _, _ = studies
     text = STUDY.replace("seed = 11", "seed = 11\ncheckpoint_every = 20")
@@ -366,7 +366,7 @@ def test_report_plots_info_flow_and_coverage_where_runs_logged_them(studies, tmp
 
 
 def test_mann_whitney_matches_scipy():
-    from evomod.report import Condition, mann_whitney
+    from evomod.analysis.report import Condition, mann_whitney
 
     rng = np.random.default_rng(5)
     conds = [Condition(i, f"c{i}", 100, 7, 7, 5, 0, 0, np.minimum(rng.integers(10, 140, 7), 100).astype(float),

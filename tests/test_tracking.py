@@ -12,7 +12,7 @@ from evomod import config as C
 from evomod import modularity
 from evomod.cli import main
 from evomod.engine import run
-from evomod.tracking import ModularityTracker
+from evomod.engine.tracking import ModularityTracker
 
 from conftest import config_with
 

@@ -13,14 +13,14 @@ chain), ``nullmodel`` (Q_rand and Q_max estimators), ``cache`` (Q_rand and
 Q_max per degree sequence) and ``normalised`` (Q_m).
 """
 
-from .cache import DegreeCache
-from .exhaustive import EXHAUSTIVE_MAX_N, exhaustive_kernel
-from .louvain import louvain_kernel
-from .normalised import QM_RESTARTS, QmResult, q_max, q_only, q_rand, qm
-from .nullmodel import canonical_realisation, degree_key
-from .score import check_adjacency, q, q_kernel
-from .search import DEFAULT_RESTARTS, METHODS, max_q, max_q_kernel, quick_max_q_kernel
-from .swaps import randomise
+from evomod.modularity.cache import DegreeCache
+from evomod.modularity.exhaustive import EXHAUSTIVE_MAX_N, exhaustive_kernel
+from evomod.modularity.louvain import louvain_kernel
+from evomod.modularity.normalised import QM_RESTARTS, QmResult, q_max, q_only, q_rand, qm
+from evomod.modularity.nullmodel import canonical_realisation, degree_key
+from evomod.modularity.score import check_adjacency, q, q_kernel
+from evomod.modularity.search import DEFAULT_RESTARTS, METHODS, max_q, max_q_kernel, quick_max_q_kernel
+from evomod.modularity.swaps import randomise
 
 __all__ = ["DEFAULT_RESTARTS", "EXHAUSTIVE_MAX_N", "METHODS", "QM_RESTARTS", "DegreeCache",
            "QmResult", "canonical_realisation", "check_adjacency", "degree_key",

@@ -38,7 +38,7 @@ class DegreeCache:
         in a write race is recomputed, identically, when next needed).
     base : mapping, optional
         Read-only entries looked up after this cache's own (e.g. the table
-        shipped with evomod, :func:`evomod.nulltable.load`); never saved.
+        shipped with evomod, :func:`evomod.modularity.table.load`); never saved.
     """
 
     FORMAT = "evomod-qm-cache"

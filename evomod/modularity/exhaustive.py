@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .score import _EPS, _modularity_matrix, q_kernel
+from evomod.modularity.score import _EPS, _modularity_matrix, q_kernel
 
 EXHAUSTIVE_MAX_N = 12
 

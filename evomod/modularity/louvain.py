@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .. import rng as _rng
-from .score import _EPS, _modularity_matrix, _renumber, q_kernel
+from evomod import rng as _rng
+from evomod.modularity.score import _EPS, _modularity_matrix, _renumber, q_kernel
 
 
 @njit(cache=True)

@@ -8,12 +8,11 @@ import math
 
 import numpy as np
 
-from .. import rng as _rng
-from .nullmodel import (ANNEAL_RUNS, ANNEAL_STEPS_PER_ITEM, ANNEAL_T_END, ANNEAL_T_START,
-                        _q_max_kernel, _q_rand_kernel, canonical_realisation, degree_key)
-from .score import check_adjacency
-from .search import DEFAULT_RESTARTS, bisection_kernel, quick_max_q_kernel
-from .swaps import SWAPS_PER_EDGE, _has_alternative
+from evomod import rng as _rng
+from evomod.modularity.nullmodel import ANNEAL_RUNS, ANNEAL_STEPS_PER_ITEM, ANNEAL_T_END, ANNEAL_T_START, _q_max_kernel, _q_rand_kernel, canonical_realisation, degree_key
+from evomod.modularity.score import check_adjacency
+from evomod.modularity.search import DEFAULT_RESTARTS, bisection_kernel, quick_max_q_kernel
+from evomod.modularity.swaps import SWAPS_PER_EDGE, _has_alternative
 
 # Restarts of quick_max_q_kernel for every maximal Q of Q_m (real, random, max).
 # On the null model of 14-16 node circuits its mean shortfall against 100

@@ -47,9 +47,9 @@ import math
 import numpy as np
 from numba import njit
 
-from .. import rng as _rng
-from .search import quick_max_q_kernel
-from .swaps import _apply, _edge_arrays, _fill, _propose, _steps
+from evomod import rng as _rng
+from evomod.modularity.search import quick_max_q_kernel
+from evomod.modularity.swaps import _apply, _edge_arrays, _fill, _propose, _steps
 
 # Bump when anything that changes Q_rand / Q_max values changes: keys carry it,
 # so a cache file from an older null model is never read as this one's.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .. import rng as _rng
+from evomod import rng as _rng
 
 # Maslov & Sneppen's mixing heuristic: ~10 swap attempts per edge forgets
 # the starting graph (used for every sample of the chain).

@@ -13,10 +13,10 @@ import json
 import os
 from pathlib import Path
 
-from .experiments import EXPERIMENTS, Experiment, get, study
-from .measures import MEASURES, collect
-from .stats import judge
-from .writeup import write
+from evomod.replicate.experiments import EXPERIMENTS, Experiment, get, study
+from evomod.replicate.measures import MEASURES, collect
+from evomod.replicate.stats import judge
+from evomod.replicate.writeup import write
 
 __all__ = ["EXPERIMENTS", "Experiment", "MEASURES", "collect", "get", "judge", "replicate", "study", "write"]
 
@@ -26,7 +26,7 @@ def replicate(name: str, out, *, runs=None, quick=False, variant="", generations
     """Run (or resume) one replication and write its report (also after failed
     or interrupted runs, from what finished); returns ``(REPORT.md's path, the
     study runner's Outcome)``."""
-    from ..study import run_study
+    from evomod.study import run_study
 
     exp = get(name)
     table = study(exp, runs=runs, quick=quick, variant=variant, generations=generations)
@@ -43,7 +43,7 @@ def replicate(name: str, out, *, runs=None, quick=False, variant="", generations
                 wall_seconds=sum(s["seconds"] for s in info["sessions"]),
                 workers=", ".join(sorted({str(s["workers"] or s["where"]) for s in info["sessions"]})) or "?",
                 failed=outcome.failed, interrupted=outcome.interrupted)
-    from ..study.results import write_text
+    from evomod.study.results import write_text
 
     write_text(info_file, json.dumps(info, indent=1) + "\n")
     return write(out, exp, info), outcome

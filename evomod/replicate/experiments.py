@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..registry import ConfigError
+from evomod.registry import ConfigError
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..adaptation import switches
-from .experiments import Experiment
+from evomod.measures.adaptation import switches
+from evomod.replicate.experiments import Experiment
 
 MEASURES: dict = {}
 
@@ -49,16 +49,16 @@ class RunView:
 
     @cached_property
     def best(self) -> dict:
-        from ..records import read_genome
+        from evomod.io.genome_file import read_genome
 
         return read_genome(self.out / "runs" / self.row["run_id"] / "best.json")
 
     @cached_property
     def beyond_q(self) -> dict:
-        """Information flow and functional checks of the final best (evomod.infoflow,
-        evomod.functional) on its best-Q partition from summary.json; NaN where undefined."""
-        from .. import functional, infoflow
-        from ..nand import NandCircuits
+        """Information flow and functional checks of the final best (evomod.measures.infoflow,
+        evomod.measures.functional) on its best-Q partition from summary.json; NaN where undefined."""
+        from evomod.measures import functional, infoflow
+        from evomod.representations.nand.representation import NandCircuits
 
         best = self.best
         rep, genome, inputs = best["rep"], best["genome"], best["inputs"]
@@ -223,7 +223,7 @@ def late_perfect(run: RunView) -> float:
 
 BEYOND_Q = {  # measure: (key of RunView.beyond_q, description)
     "final_info_flow": ("info_flow", "information-flow modularity of the final best: the score of its best "
-                        "2-module partition (evomod.infoflow)"),
+                        "2-module partition (evomod.measures.infoflow)"),
     "final_info_flow_q": ("info_flow_q", "information-flow modularity of the final best's best-Q partition"),
     "flow_q_nmi": ("flow_q_nmi", "NMI between the final best's best-Q partition and its best information-flow "
                    "partition"),
@@ -252,7 +252,7 @@ def _float(x) -> float:
 def collect(out: Path, exp: Experiment, names=None, rows: list[dict] | None = None) -> dict[str, dict[str, np.ndarray]]:
     """``{condition label: {measure: values of its finished runs}}``; ``rows``:
     runs.parquet's rows when the caller has them (else rebuilt from the run directories)."""
-    from ..study.results import read_manifest, rebuild
+    from evomod.study.results import read_manifest, rebuild
 
     out = Path(out)
     manifest = read_manifest(out)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .experiments import Claim
+from evomod.replicate.experiments import Claim
 
 MIN_RUNS = 8
 ALPHA = 0.05

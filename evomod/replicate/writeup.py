@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import report as _report
-from ..report import _fmt
-from .experiments import Experiment
-from .measures import MEASURES, collect
-from .stats import MIN_RUNS, judge, median_iqr
+from evomod.analysis import report as _report
+from evomod.analysis.report import _fmt
+from evomod.replicate.experiments import Experiment
+from evomod.replicate.measures import MEASURES, collect
+from evomod.replicate.stats import MIN_RUNS, judge, median_iqr
 
 FIGURES = {"fitness": "fig-fitness.png", "performance": "fig-performance.png", "modularity": "fig-modularity.png",
            "solve": "fig-solve.png"}
@@ -58,8 +58,8 @@ def typical_run(exp: Experiment, rows: list[dict]) -> str | None:
 
 
 def draw_typical(out: Path, exp: Experiment, label: str, run_id: str) -> tuple[str, str]:
-    from ..plots import draw_network
-    from ..records import read_genome
+    from evomod.analysis.plots import draw_network
+    from evomod.io.genome_file import read_genome
 
     run_dir = out / "runs" / run_id
     data = read_genome(run_dir / "best.json")
@@ -76,7 +76,7 @@ def draw_typical(out: Path, exp: Experiment, label: str, run_id: str) -> tuple[s
 
 def write(out: Path, exp: Experiment, info: dict) -> Path:
     """Write ``OUT/REPORT.md``, ``OUT/replication.json`` and the figures."""
-    from ..study.results import read_manifest, rebuild, write_text
+    from evomod.study.results import read_manifest, rebuild, write_text
 
     out = Path(out)
     manifest = read_manifest(out)

@@ -37,7 +37,7 @@ writes the study directory (``results``)::
 
     OUT/study.toml               the study file (a different one is refused)
     OUT/study.json               axes, cells, runs (ids, seeds, swept values)
-    OUT/runs/<run_id>/           evomod.records.write_run's directory; exists = finished
+    OUT/runs/<run_id>/           evomod.io.run_dir.write_run's directory; exists = finished
     OUT/failed/<run_id>.json     traceback of a run that raised (retried on the next start)
     OUT/records/<run_id>.parquet per-generation records with run_id, cell, the swept
                                  keys and seed as columns: pyarrow.parquet.read_table(OUT / "records")
@@ -61,9 +61,9 @@ race: set ``NUMBA_CACHE_DIR`` to a node-local directory for the workers (e.g.
 workers at the same path (on batch clusters, put OUT on the shared file system).
 """
 
-from .execute import Outcome, check_out, connect, run_study
-from .results import rebuild, runs_table
-from .spec import RunSpec, Study, cells, expand, load_study, manifest, run_seed
+from evomod.study.execute import Outcome, check_out, connect, run_study
+from evomod.study.results import rebuild, runs_table
+from evomod.study.spec import RunSpec, Study, cells, expand, load_study, manifest, run_seed
 
 __all__ = ["Outcome", "RunSpec", "Study", "cells", "check_out", "connect", "expand", "load_study", "manifest",
            "rebuild", "run_seed", "run_study", "runs_table"]

@@ -3,7 +3,7 @@
 Workers are processes with one thread each (the numba kernels hold the
 GIL): a ``LocalCluster`` by default, an existing scheduler with
 ``scheduler=``, or a batch system through dask-jobqueue. Workers compute;
-this process writes every result (``evomod.records.write_run``), so only the
+this process writes every result (``evomod.io.run_dir.write_run``), so only the
 modularity cache file needs a file system the workers share.
 """
 
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import tomli_w
 
-from ..registry import ConfigError
-from . import results as _results
-from .spec import CLUSTER_KINDS, RunSpec, Study, expand, load_study, manifest
+from evomod.registry import ConfigError
+from evomod.study import results as _results
+from evomod.study.spec import CLUSTER_KINDS, RunSpec, Study, expand, load_study, manifest
 
 CONNECT_TIMEOUT = 5  # seconds to reach a --scheduler
 RETRIES = 2  # resubmissions of a task whose worker died
@@ -51,7 +51,7 @@ def execute(config, checkpoint=None, checkpoint_every=1000):
     With ``checkpoint`` (a path the workers can reach), the run saves its
     state there every ``checkpoint_every`` generations and a retried or
     restarted run resumes from it, to exactly the uninterrupted records."""
-    from .. import engine
+    from evomod import engine
 
     started = time.perf_counter()
     try:
@@ -64,8 +64,8 @@ def _warm_up(configs, directed_flags) -> None:
     """Compile (or load from numba's cache) every kernel a run uses, once per worker."""
     import numpy as np
 
-    from .. import engine
-    from .. import modularity as _mod
+    from evomod import engine
+    from evomod import modularity as _mod
 
     for config in configs:
         try:
@@ -261,7 +261,7 @@ class Outcome:
 
 
 def _store(out: Path, spec: RunSpec, res, man: dict) -> bool:
-    from ..records import write_run
+    from evomod.io.run_dir import write_run
 
     if res[0] == "ok":
         result = res[1]

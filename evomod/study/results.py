@@ -4,11 +4,11 @@
 
     OUT/study.toml               the study file, as given
     OUT/study.json               axes, cells and runs (ids, seeds, swept values)
-    OUT/runs/<run_id>/           one run, by evomod.records.write_run (exists = finished)
+    OUT/runs/<run_id>/           one run, by evomod.io.run_dir.write_run (exists = finished)
     OUT/failed/<run_id>.json     a run that raised: its traceback (retried on the next start)
     OUT/records/<run_id>.parquet per-generation records + run_id, cell, swept keys, seed
     OUT/runs.parquet             one row per run (generations_to_perfect: one value per goal
-                                 switch, null where censored; see evomod.adaptation)
+                                 switch, null where censored; see evomod.measures.adaptation)
     OUT/qm-cache.json            Q_rand / Q_max per degree sequence, shared by the runs
 
 Every table here can be rebuilt from ``study.json`` and the run directories
@@ -23,8 +23,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..engine import RECORD_COLUMNS
-from ..files import atomic_write
+from evomod.engine.results import RECORD_COLUMNS
+from evomod.io.files import atomic_write
 
 MAX_GOAL_COLUMNS = 16  # more goals (rmvg) are in the first_solved JSON column only
 _ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "str": pa.string()}

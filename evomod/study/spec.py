@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import config as _config
-from ..engine import RECORD_COLUMNS
-from ..registry import ConfigError
+from evomod import config as _config
+from evomod.engine.results import RECORD_COLUMNS
+from evomod.registry import ConfigError
 
 STUDY_KEYS = ("description", "base", "seeds", "seed", "checkpoint_every", "grid", "overrides", "cluster")
 CLUSTER_KINDS = ("local", "slurm", "pbs", "sge", "lsf")

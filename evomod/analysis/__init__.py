@@ -1,0 +1,1 @@
+"""Turning results into figures and reports: run plots, drawings, and ``evomod report`` of a study."""

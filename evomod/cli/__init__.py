@@ -1,0 +1,50 @@
+"""``evomod`` command line: one module per subcommand.
+
+Each module in ``COMMANDS`` gives ``add_parser(sub)``, which adds its
+subparser and sets ``func`` to its ``command(args) -> exit code``. Bad input
+(config key, genome file, flag) raises ``ConfigError``: one line on stderr
+and exit code 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from evomod import __version__
+from evomod.registry import ConfigError
+
+COMMANDS = ("run", "presets", "show", "modularity", "bench", "study", "replicate", "report")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse prints usage too)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="evomod", description="Fast evolutionary simulations of how modularity evolves.")
+    p.add_argument("--version", action="version", version=f"evomod {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"evomod.cli.{name}").add_parser(sub)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.argv = list(sys.argv[2:] if argv is None else argv[1:])
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"evomod: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

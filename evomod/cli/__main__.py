@@ -1,0 +1,7 @@
+"""``python -m evomod.cli``."""
+
+import sys
+
+from evomod.cli import main
+
+sys.exit(main())

@@ -1,0 +1,216 @@
+"""The generation loop: evaluate, record, select, vary.
+
+The loop is plain Python calling numba kernels over the whole population;
+per-generation statistics go into preallocated arrays (``Records``), never
+into Python objects. The genome type is behind ``evomod.representations``,
+so the same loop runs NAND circuits and layered networks. Randomness: one
+``SeedSequence(config.seed)`` per run, spawned into independent streams for
+the initial population, evolution, the schedule and the modularity
+measurements.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+from numba import njit
+
+from evomod.engine import checkpoint as _checkpoint
+from evomod import modularity as _mod
+from evomod import rng as _rng
+from evomod.problems import tasks as _tasks
+from evomod.bits import popcount
+from evomod.config import Config, representation_of
+from evomod.costs import objective_columns
+from evomod.representations.base import reproduce
+from evomod.problems.schedules import SCHEDULES
+from evomod.selection import SELECTION
+from evomod.engine.results import Records, RunResult
+from evomod.engine.tracking import FunctionTracker, ModularityTracker, partition_summary
+
+@njit(cache=True)
+def score(tables, valid, target, size, n_pairs, penalty, free, fitness, performance, cases):
+    """Performance = fraction of correct (row, output) pairs; fitness =
+    performance minus ``penalty`` per unit of ``size`` above ``free``.
+    ``cases`` (S, K*W) gets each individual's correct bits (for lexicase).
+    Returns (fittest row, sum of fitness, most correct pairs of any row)."""
+    n, k_out, n_words = tables.shape
+    top = 0
+    best = 0
+    total_fitness = 0.0
+    for i in range(n):
+        total = 0
+        for k in range(k_out):
+            for w in range(n_words):
+                bits = ~(tables[i, k, w] ^ target[k, w]) & valid[i, w]
+                cases[i, k * n_words + w] = bits
+                total += popcount(bits)
+        performance[i] = total / n_pairs
+        extra = size[i] - free
+        fitness[i] = performance[i] - (penalty * extra if extra > 0 else 0.0)
+        total_fitness += fitness[i]
+        top = max(top, total)
+        if fitness[i] > fitness[best]:
+            best = i
+    return best, total_fitness, top
+
+
+def _goal_expressions(task: _tasks.Task, schedule) -> dict[str, list[str]]:
+    return {name: task.expressions.get(name, [name]) for name in schedule.names}
+
+
+class _Loop:
+    """One run's state between generations: the population and its scores."""
+
+    def __init__(self, config: Config, rep, state: np.ndarray, init_state: np.ndarray):
+        self.config, self.rep, self.state = config, rep, state
+        self.pop = rep.random_population(config.population, init_state)
+        self.spare = self.pop.spare()
+        size = config.population
+        self.fitness, self.performance = np.empty(size), np.empty(size)
+        self.cases = np.empty((size, rep.n_outputs * rep.n_words), np.uint64)
+        self.n_cases = rep.n_outputs * rep.n_rows
+        obj = config.objectives
+        self.scalar = not obj.used()
+        self.objectives = (self.fitness.reshape(size, 1) if self.scalar
+                           else np.empty((size, 1 + len(obj.separate))))
+
+    def score(self, target) -> tuple[int, bool]:
+        """Scores every row against ``target``; returns (best row, whether any row solves it)."""
+        cfg = self.config
+        best, total, top = score(self.pop.tables, self.pop.valid, target, self.pop.size, self.n_cases,
+                                 cfg.fitness.gate_penalty, cfg.fitness.free_gates, self.fitness,
+                                 self.performance, self.cases)
+        if not self.scalar:
+            objective_columns(self.rep, self.pop, cfg.objectives, self.fitness, self.objectives)
+            best, total = int(np.argmax(self.objectives[:, 0])), self.objectives[:, 0].sum()
+        self.mean = total / self.fitness.shape[0]
+        return best, top >= cfg.fitness.solved_at * self.n_cases - 1e-9
+
+    def record(self, rec: Records, t: int, best: int) -> None:
+        rec.best_fitness[t] = self.objectives[best, 0]
+        rec.mean_fitness[t] = self.mean
+        rec.best_performance[t] = self.performance[best]
+        rec.n_effective[t] = self.pop.size[best]
+        for name, value in self.rep.row_costs(self.pop, best, self.config.objectives).items():
+            getattr(rec, name)[t] = value
+
+    def step(self, select, sel_params) -> None:
+        # lexicase reads cases word by word: padding bits (tables of < 64 rows)
+        # are 0 for every row, so they filter nothing
+        parents, keep = select(self.objectives, self.state, sel_params, (self.cases, 64 * self.cases.shape[1]))
+        self.pop, self.spare = reproduce(parents, self.pop, self.spare)
+        self.rep.vary(self.pop, keep, sel_params, self.state)
+
+
+def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_every: int = 1000) -> RunResult:
+    """Evolve one population under ``config``; returns records and the final best.
+
+    Ctrl-C stops the run between generations and returns what was done, with
+    ``status = "interrupted"``. With a ``checkpoint`` path, the run's state
+    is saved there every ``checkpoint_every`` generations, and a run started
+    with an existing checkpoint of the same config resumes from it, giving
+    the records an uninterrupted run gives (``evomod.engine.checkpoint``).
+    """
+    started = time.perf_counter()
+    task = _tasks.build(config.task)
+    rep = representation_of(config, task)
+    init_seq, evolve_seq, schedule_seq, modularity_seq = np.random.SeedSequence(config.seed).spawn(4)
+    schedule = SCHEDULES.get(config.schedule.name).fn(config.schedule, task.goals, task.inputs, schedule_seq)
+    select, sel_params = SELECTION.get(config.selection.name).fn, config.selection
+    loop = _Loop(config, rep, _rng.new_state(evolve_seq), _rng.new_state(init_seq))
+    rec = Records.allocate(min(config.generations, 1 << 16))
+    first_solved: dict[str, int | None] = {}
+    unsolved = set(schedule.names) if schedule.finite else None
+    status, best = "finished", 0
+    every, directed = config.modularity.every, config.modularity.directed
+    tracker = ModularityTracker(config.modularity, lambda g: rep.to_graph(g, directed=directed)[0],
+                                modularity_seq)
+    function = FunctionTracker(config.modularity, rep, task, tracker.seed)
+    measured, start, elapsed = None, 0, 0.0
+    saved = _checkpoint.load(checkpoint, config) if checkpoint is not None else None
+    if saved is not None:
+        loop.state[:] = _checkpoint.restore(saved, loop.pop, rec)
+        start, elapsed, first_solved = saved["generation"], saved["elapsed"], saved["first_solved"]
+        if unsolved is not None:
+            unsolved -= {g for g, t in first_solved.items() if t is not None}
+    bar = _progress_bar(config.generations, progress)
+    try:
+        for t in range(start, config.generations):
+            if checkpoint is not None and t > start and t % checkpoint_every == 0:
+                _checkpoint.save(checkpoint, config, t, loop.pop, loop.state, rec, first_solved,
+                                 elapsed + time.perf_counter() - started)
+            if t == rec.capacity:
+                rec.grow()
+            goal_idx = schedule.goal_at(t)
+            rep.evaluate(loop.pop)
+            best, solved = loop.score(schedule.tables[goal_idx])
+            rec.goal[t] = goal_idx
+            loop.record(rec, t, best)
+            if every and t % every == 0:
+                measured = tracker.measure(loop.pop.genomes[best])
+                rec.q[t], rec.qm[t] = measured.q, measured.qm
+                if function.active:
+                    rec.info_flow[t], rec.coverage[t] = function.measure(loop.pop.genomes[best],
+                                                                         schedule.names[goal_idx])
+            rec.length = t + 1
+            name = schedule.names[goal_idx]
+            if solved and first_solved.get(name) is None:
+                first_solved[name] = t
+                if unsolved is not None:
+                    unsolved.discard(name)
+            elif name not in first_solved:
+                first_solved[name] = None
+            if bar is not None and (t & 255) == 0:
+                bar.update(t - bar.n)
+                bar.set_postfix(goal=name, best=f"{rec.best_fitness[t]:.3f}",
+                                qm="-" if measured is None else f"{measured.qm:.2f}", refresh=False)
+            if config.stop_on_solve and solved and (unsolved is None or not unsolved):
+                status = "solved"
+                break
+            if t + 1 == config.generations:
+                break
+            loop.step(select, sel_params)
+    except KeyboardInterrupt:
+        status = "interrupted"
+        if rec.length == 0:
+            raise
+    finally:
+        if bar is not None:
+            bar.update(rec.length - bar.n)
+            bar.close()
+    final = rec.length - 1
+    best_genome = loop.pop.genomes[best].copy()
+    return RunResult(
+        config=config, records=rec, goal_names=schedule.names,
+        goal_expressions=_goal_expressions(task, schedule), first_solved=first_solved,
+        best_genome=best_genome, best_fitness=float(rec.best_fitness[final]),
+        best_performance=float(rec.best_performance[final]),
+        best_n_effective=int(rec.n_effective[final]), final_goal=schedule.names[rec.goal[final]],
+        status=status, wall_seconds=elapsed + time.perf_counter() - started, inputs=list(task.inputs),
+        modularity={**_final_modularity(tracker, best_genome, rep, config, task.inputs),
+                    **function.final(best_genome, schedule.names[rec.goal[final]])})
+
+
+def _final_modularity(tracker: ModularityTracker, genome, rep, config: Config, inputs) -> dict:
+    """Partition of the final best; Q_m too unless modularity is off (every = 0)."""
+    A, names = rep.to_graph(genome, inputs, config.modularity.directed)
+    if config.modularity.every:
+        out = partition_summary(tracker.measure(genome), names)
+        out.update(tracker.stats())
+    else:  # Q found as the tracker would have found it, no null model
+        m = config.modularity
+        result = _mod.q_only(A, m.directed, m.n_random, tracker.seed, m.method)
+        out = partition_summary(dataclasses.replace(result, reason="not computed: modularity.every = 0"), names)
+    out["directed"] = config.modularity.directed
+    return out
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="gen", unit_scale=True, dynamic_ncols=True, leave=False)

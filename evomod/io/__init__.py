@@ -1,0 +1,1 @@
+"""Files: a run directory, a saved genome, and atomic writes."""

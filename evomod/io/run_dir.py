@@ -1,0 +1,115 @@
+"""A run directory on disk: ``records.parquet``, ``summary.json`` and ``best.json``.
+
+The directory is written under a temporary name beside its destination and
+renamed into place at the end, so a crash never leaves a half-written run
+and an existing run is never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from evomod import __version__
+from evomod.measures.adaptation import summary as adaptation_summary
+from evomod.config import to_dict
+from evomod.engine.results import RECORD_COLUMNS, RunResult
+from evomod.io.genome_file import genome_dict
+from evomod.registry import ConfigError
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an ``--out`` that already holds something (exit code 2 in the CLI)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"--out {out}: already exists and is not empty; choose another directory",
+                          "--out")
+
+
+def default_out_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
+    """``runs/NAME-sSEED``, or ``-2``, ``-3``... after it if taken."""
+    base = root / f"{name}-s{seed}"
+    out, k = base, 1
+    while out.exists():
+        k += 1
+        out = base.with_name(f"{base.name}-{k}")
+    return out
+
+
+def records_table(result: RunResult) -> pa.Table:
+    cols = result.records.columns()
+    goal = pa.DictionaryArray.from_arrays(pa.array(cols["goal"], pa.int32()), pa.array(result.goal_names))
+    arrays = {name: (goal if name == "goal" else pa.array(cols[name])) for name in RECORD_COLUMNS}
+    return pa.table(arrays)
+
+
+def versions() -> dict[str, str]:
+    import numba
+    import pydantic
+
+    return {"evomod": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "numba": numba.__version__, "pyarrow": pa.__version__, "pydantic": pydantic.__version__}
+
+
+def summary_dict(result: RunResult, source: str = "") -> dict:
+    switches = result.switches
+    return {
+        "source": source,
+        "seed": result.config.seed,
+        "status": result.status,
+        "generations_run": result.generations_run,
+        "wall_seconds": round(result.wall_seconds, 4),
+        "generations_per_second": round(result.generations_run / max(result.wall_seconds, 1e-9), 1),
+        "first_solved": result.first_solved,
+        "adaptation": adaptation_summary(switches),
+        "final": {"goal": result.final_goal, "best_fitness": result.best_fitness,
+                  "best_performance": result.best_performance, "n_effective": result.best_n_effective},
+        "modularity": result.modularity,
+        "versions": versions(),
+        "config": to_dict(result.config),
+        "switches": switches,  # last: one entry per goal switch, possibly thousands
+    }
+
+
+def summary_json(summary: dict) -> str:
+    """Indented JSON with the per-switch entries one compact line each: a
+    long MVG run has thousands of them (about 70 bytes a switch)."""
+    rest = {k: v for k, v in summary.items() if k != "switches"}
+    text = json.dumps(rest, indent=2)
+    if "switches" not in summary:
+        return text + "\n"
+    lines = ",\n".join("    " + json.dumps(e, separators=(",", ":")) for e in summary["switches"])
+    return text[:-2] + ',\n  "switches": [' + (f"\n{lines}\n  " if lines else "") + "]\n}\n"
+
+
+def write_run(result: RunResult, out: Path, source: str = "", plot: bool = False) -> Path:
+    """Write the run into ``out`` atomically (``fitness.png`` too if ``plot``); returns ``out``."""
+    out = Path(out)
+    check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run dir is an ordinary one
+    try:
+        pq.write_table(records_table(result), tmp / "records.parquet")
+        (tmp / "summary.json").write_text(summary_json(summary_dict(result, source)))
+        (tmp / "best.json").write_text(json.dumps(genome_dict(result), indent=2) + "\n")
+        if plot:
+            from evomod.analysis.plots import plot_fitness
+
+            plot_fitness(result.records.columns(), result.goal_names, tmp / "fitness.png",
+                         title=f"{source or 'run'}, seed {result.config.seed}")
+        if out.exists():
+            out.rmdir()  # empty (checked above): rename needs the name free
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

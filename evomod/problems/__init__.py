@@ -1,0 +1,1 @@
+"""Tasks (inputs and goal truth tables), goals, the retina, and goal schedules."""

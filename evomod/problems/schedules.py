@@ -1,0 +1,102 @@
+"""Goal schedules: generation -> goal, a pure function of the generation.
+
+A schedule is one function registered in ``SCHEDULES``: it takes the
+validated ``[schedule]`` table, the task's named goal tables and the
+schedule's ``SeedSequence``, and returns a ``Schedule``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from pydantic import Field
+
+from evomod.problems import goals as _goals
+from evomod.registry import Registry, Section
+
+SCHEDULES = Registry("goal schedule", "schedule")
+
+
+class ScheduleParams(Section):
+    name: str = Field("mvg", description="fixed | mvg | rmvg")
+    goals: list[str] = Field(["G1", "G2"], min_length=1, description=(
+        "goal names from [task.goals]: fixed uses the first, mvg cycles through them, "
+        "rmvg ignores them and draws random modular goals F(A(x,y), B(z,w))"))
+    period: int = Field(20, ge=1, description=(
+        "E: generations between goal switches (Kashtan & Alon 2005: 20)"))
+
+
+@dataclass
+class Schedule:
+    """Goals and the generation -> goal-index map.
+
+    Attributes
+    ----------
+    names : list of str
+        Goal names; ``goal_at`` indexes them.
+    tables : uint64 (n_goals, K, W)
+        Target truth tables.
+    goal_at : callable
+        ``goal_at(generation) -> int``.
+    finite : bool
+        Whether every goal in ``names`` is visited (false for rmvg, whose pool
+        is larger than a run may reach).
+    """
+
+    names: list[str]
+    tables: np.ndarray
+    goal_at: Callable[[int], int]
+    finite: bool = True
+
+    def switch_generations(self, generations: int) -> list[int]:
+        """Generations < ``generations`` at which the goal differs from the previous one."""
+        idx = [self.goal_at(t) for t in range(generations)]
+        return [t for t in range(1, generations) if idx[t] != idx[t - 1]]
+
+
+def _stack(tables) -> np.ndarray:
+    return np.ascontiguousarray(np.stack(tables), dtype=np.uint64)
+
+
+@SCHEDULES.register("fixed", ScheduleParams)
+def fixed(params, goal_tables, inputs, seed_seq):
+    """The first goal of ``goals`` throughout."""
+    name = params.goals[0]
+    return Schedule([name], _stack([goal_tables[name]]), lambda t: 0)
+
+
+@SCHEDULES.register("mvg", ScheduleParams)
+def mvg(params, goal_tables, inputs, seed_seq):
+    """Modularly varying goals: goal ``(t // E) % n`` at generation t."""
+    names = list(params.goals)
+    period, n = params.period, len(names)
+    return Schedule(names, _stack([goal_tables[g] for g in names]), lambda t: (t // period) % n)
+
+
+@SCHEDULES.register("rmvg", ScheduleParams)
+def rmvg(params, goal_tables, inputs, seed_seq):
+    """Random modularly varying goals: every E generations a new goal
+    F(A(x,y), B(z,w)) with A, B, F non-degenerate 2-input functions.
+
+    The pool of distinct such goals is visited in a random order, and
+    reshuffled only when exhausted, so no goal repeats while unseen ones
+    remain; each pass's order comes from the schedule's own seed.
+    """
+    pool = _goals.modular_goal_pool(inputs)
+    names = [name for name, _ in pool]
+    tables = _stack([table.reshape(1, -1) for _, table in pool])
+    period, n = params.period, len(pool)
+    passes: list[np.ndarray] = []
+
+    def goal_at(t: int) -> int:
+        k, pos = divmod(t // period, n)
+        while len(passes) <= k:
+            # pass k's order from child k of the schedule's seed, derived without
+            # spawn() so the caller's SeedSequence is left as it was
+            child = np.random.SeedSequence(seed_seq.entropy, spawn_key=seed_seq.spawn_key + (len(passes),))
+            passes.append(np.random.default_rng(child).permutation(n))
+        return int(passes[k][pos])
+
+    return Schedule(names, tables, goal_at, finite=False)

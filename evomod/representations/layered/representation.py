@@ -1,0 +1,239 @@
+"""Layered networks (Kashtan & Alon 2005 retina, Clune et al. 2013) behind
+the engine's interface; registers ``representation.name = "layered"``.
+
+The kernels live in ``evomod.representations.layered.kernels``. The defaults are Clune et al.'s
+8-8-4-2-1 networks; ``evomod/presets/ka2005-retina-*.toml`` spell out
+Kashtan & Alon's 8-4-2-1 threshold networks.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+import numpy as np
+from numba import njit
+from pydantic import Field
+
+from evomod.problems import goals as _goals
+from evomod.representations.layered import kernels as _lay
+from evomod.representations.layered import wiring as _wir
+from evomod import rng as _rng
+from evomod.modularity.search import best_bisection
+from evomod.registry import Section
+from evomod.representations.base import REPRESENTATIONS, Population, Representation
+
+
+class LayeredParams(Section):
+    name: str = Field("layered", description="genome type: nand (2-input NAND circuits) | layered (neural networks)")
+    layers: list[int] = Field([8, 8, 4, 2, 1], min_length=2, description=(
+        "nodes per layer, inputs first; connections only between adjacent layers "
+        "(Clune 2013: 8-8-4-2-1; Kashtan & Alon 2005: 8-4-2-1)"))
+    weights: list[int] = Field([-2, -1, 1, 2], min_length=1, description=(
+        "allowed connection weights, no 0 (Clune {-2,-1,1,2}, a mutation steps along the list; "
+        "Kashtan & Alon {-1,1})"))
+    biases: list[int] = Field([-2, -1, 0, 1, 2], min_length=1, description=(
+        "allowed biases (= minus the threshold) of non-input nodes (Clune {-2..2}; "
+        "Kashtan & Alon's threshold range is not known)"))
+    activation: Literal["tanh20", "step"] = Field("tanh20", description=(
+        "tanh20: tanh(20(sum w x + b)), output true if > 0 (Clune); step: 1 if sum w x + b > 0 "
+        "(Kashtan & Alon's threshold neurons)"))
+    input_values: list[int] = Field([-1, 1], min_length=2, max_length=2, description=(
+        "value of an input pixel off and on (Clune [-1, 1]; Kashtan & Alon [0, 1])"))
+    fan_in: list[int] = Field([], description=(
+        "most incoming connections per node, one per non-input layer, 0 = no cap; empty: no caps "
+        "(Kashtan & Alon [3, 3, 2]; reported second-hand)"))
+    x: Optional[list[list[float]]] = Field(None, description=(
+        "node x coordinates, one list per layer (with y; leave both out for layers 1 apart, "
+        "nodes 1 apart, centred)"))
+    y: Optional[list[float]] = Field(None, description="y coordinate of each layer")
+    positions: Literal["optimal", "fixed"] = Field("optimal", description=(
+        "wiring cost with hidden nodes at their optimal positions (each at the mean of its "
+        "neighbours; Clune et al.'s source) or at their fixed coordinates"))
+    mutation: Literal["clune", "point"] = Field("clune", description=(
+        "clune: every connection's weight steps with prob. 2/connections, add and remove a "
+        "connection with p_add / p_remove, each bias redrawn with bias_rate (selection.pm: "
+        "probability an offspring is mutated at all; Clune 1); point: with prob. selection.pm one "
+        "random slot or bias redrawn (Kashtan & Alon)"))
+    p_add: float = Field(0.2, ge=0.0, le=1.0, description="Clune: probability of adding a connection")
+    p_remove: float = Field(0.2, ge=0.0, le=1.0, description="Clune: probability of removing a connection")
+    bias_rate: float = Field(1 / 24, ge=0.0, le=1.0, description="Clune: probability that each bias is redrawn")
+    initial_connections: list[int] = Field([0, 120], min_length=2, max_length=2, description=(
+        "initial networks get a uniform number of connections in [low, high), capped by the "
+        "slots and fan-in caps (Clune [0, 120))"))
+
+
+@njit(cache=True)
+def locality(genomes, layer_start, slot_start, slot_src, slot_dst, node_x, node_y, exponent, out):
+    """Sum over the pruned network's connections of Euclidean length ** exponent
+    (fixed coordinates)."""
+    kept = np.zeros(node_x.shape[0], dtype=np.bool_)
+    for i in range(genomes.shape[0]):
+        g = genomes[i]
+        _wir._kept(g, layer_start, slot_start, slot_src, slot_dst, kept)
+        total = 0.0
+        for s in range(slot_src.shape[0]):
+            if g[s] != 0 and kept[slot_dst[s]]:
+                dx = node_x[slot_src[s]] - node_x[slot_dst[s]]
+                dy = node_y[slot_src[s]] - node_y[slot_dst[s]]
+                total += np.sqrt(dx * dx + dy * dy) ** exponent
+        out[i] = total
+
+
+@njit(cache=True)
+def unmutated(keep, pm, state):
+    """``keep`` plus the rows that, with probability 1 - pm, are not mutated."""
+    out = keep.copy()
+    for i in range(keep.shape[0]):
+        if not out[i] and _rng.uniform(state) >= pm:
+            out[i] = True
+    return out
+
+
+class LayeredNetworks(Representation):
+    """Populations of ``LayeredSpec`` networks, one int8 genome row each."""
+
+    genome_dtype = _lay.GENOME_DTYPE
+    costs = ("connections", "wiring", "locality")
+
+    def __init__(self, spec: _lay.LayeredSpec, params: LayeredParams):
+        self.spec, self.params = spec, params
+        self.n_inputs, self.n_outputs = spec.n_inputs, spec.n_outputs
+        self.inputs = _goals.input_tables(spec.n_inputs)
+        self.optimal = params.positions == "optimal"
+
+    def population(self, genomes):
+        genomes = np.array(genomes, dtype=_lay.GENOME_DTYPE, ndmin=2)
+        size = genomes.shape[0]
+        pop = Population.allocate(genomes, self.n_outputs, self.n_words, rewired=np.ones(size, np.bool_),
+                                  connections=np.zeros(size, np.int64), wiring=np.zeros(size))
+        pop.valid[:] = _goals.row_mask(self.n_inputs)  # every row counts; copied along with the rows
+        return pop
+
+    def random_population(self, size, state):
+        low, high = self.params.initial_connections
+        return self.population(_lay.random_population(self.spec, size, state, low, high))
+
+    def evaluate(self, pop):
+        s, x = self.spec, pop.extra
+        # size, connection count and wiring change only when connections do
+        _wir.connection_costs(pop.genomes, x["rewired"], self.optimal, s.layer_start, s.slot_start, s.slot_src,
+                              s.slot_dst, s.node_x, s.node_y, x["connections"], x["wiring"], pop.size)
+        _lay.evaluate(pop.genomes, s.layer_start, s.slot_start, s.slot_src, s.slot_dst, s.act,
+                      s.input_levels, self.inputs, self.n_rows, pop.stale, pop.tables)
+
+    def vary(self, pop, keep, selection, state):
+        s, p, rewired = self.spec, self.params, pop.extra["rewired"]
+        if p.mutation == "clune":
+            skip = keep if selection.pm >= 1.0 else unmutated(keep, selection.pm, state)
+            _lay.mutate_clune(pop.genomes, skip, state, pop.stale, rewired, s.slot_dst, s.node_cap,
+                              s.weight_values, s.bias_values, s.n_slots, p.p_add, p.p_remove, p.bias_rate)
+        else:
+            _lay.mutate_point(pop.genomes, keep, selection.pm, state, pop.stale, rewired, s.slot_dst,
+                              s.node_cap, s.weight_values, s.bias_values, s.n_slots)
+        _lay.crossover(pop.genomes, keep, selection.pc, state, pop.stale, rewired, s.slot_dst, s.node_cap,
+                       s.n_slots)
+
+    def cost(self, name, pop, params):
+        if name == "locality":
+            s, out = self.spec, np.empty(pop.genomes.shape[0])
+            locality(pop.genomes, s.layer_start, s.slot_start, s.slot_src, s.slot_dst, s.node_x, s.node_y,
+                     float(params.locality_exponent), out)
+            return out
+        return pop.extra[name].astype(np.float64)
+
+    def row_costs(self, pop, i, params):
+        return {"connections": float(pop.extra["connections"][i]), "wiring": float(pop.extra["wiring"][i])}
+
+    def to_graph(self, genome, inputs=None, directed=True):
+        A, names = _wir.to_graph(genome, self.spec, directed)
+        if inputs is not None:  # name the input nodes after the task's inputs
+            names = [inputs[int(n[2:])] if n.startswith("in") else n for n in names]
+        return A, names
+
+    def program(self, genome, inputs=None):
+        """The ``to_graph`` nodes as an ``evomod.representations.program.Program`` (every node's value, interventions)."""
+        from evomod.representations.program import from_network
+
+        return from_network(genome, self.spec, self.to_graph(genome, inputs)[1])
+
+    def headline(self, genome, size):
+        s = self.spec
+        n_conn = int(np.count_nonzero(genome[: s.n_slots]))
+        return (f"{'-'.join(map(str, s.layers))} {s.activation} network, {n_conn} connections, "
+                f"{size} nodes after pruning")
+
+    def describe(self, genome, inputs):
+        s = self.spec
+        names = s.node_names()
+        names[: s.n_inputs] = list(inputs)
+        kept = _wir.prune(genome, s)
+        lines = []
+        for v in range(s.n_inputs, s.n_nodes):
+            if not kept[v]:
+                continue
+            terms = [f"{int(genome[k]):+d}*{names[s.slot_src[k]]}"
+                     for k in np.flatnonzero(genome[: s.n_slots]) if s.slot_dst[k] == v]
+            bias = int(genome[s.n_slots + v - s.n_inputs])
+            lines.append(f"{names[v]} = {s.activation}({' '.join(terms) or '0'} {bias:+d})")
+        return lines
+
+    def check_genome(self, values):
+        s = self.spec
+        ok = isinstance(values, list) and len(values) == s.n_loci and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in values)
+        if ok:
+            w, b = set(values[: s.n_slots]) - {0}, set(values[s.n_slots:])
+            ok = w <= set(s.weights) and b <= set(s.biases)
+            counts = np.bincount(s.slot_dst[np.flatnonzero(values[: s.n_slots])], minlength=s.n_nodes)
+            ok = ok and bool((counts <= s.node_cap).all())
+        if ok:
+            return ""
+        return (f"must be {s.n_slots} connection weights (0 = none, else one of {list(s.weights)}, "
+                f"fan-in caps {list(s.fan_in)}) then {s.n_biased} biases from {list(s.biases)}")
+
+    # --- drawing and the left/right test -----------------------------------------------
+
+    def drawing(self, genome, inputs=None):
+        """Nodes of ``to_graph`` at their coordinates, and the weighted
+        connections between them (``inputs`` unused: nodes have fixed names)."""
+        s = self.spec
+        kept = np.flatnonzero(_wir.prune(genome, s))
+        where = {int(v): k for k, v in enumerate(kept)}
+        pos = _wir.node_positions(genome, s, optimal=False)[kept]  # readable: optimal spots can coincide
+        edges = [(where[int(s.slot_src[k])], where[int(s.slot_dst[k])], int(genome[k]))
+                 for k in np.flatnonzero(genome[: s.n_slots])
+                 if int(s.slot_src[k]) in where and int(s.slot_dst[k]) in where]
+        names = [s.node_names()[v] for v in kept]
+        return {"positions": pos, "edges": edges, "names": names}
+
+    def left_right_split(self, genome, directed=True) -> dict:
+        """Does the best 2-way partition put the left inputs (first half) in
+        one module and the right inputs in the other? The split is Newman's
+        leading-eigenvector bisection with vertex-moving refinement, the
+        first step of the recursive bisection Clune et al. used."""
+        A, names = self.to_graph(genome, None, directed)
+        labels, q = best_bisection(A, directed)
+        half = self.n_inputs // 2
+        left, right = set(labels[:half].tolist()), set(labels[half:self.n_inputs].tolist())
+        separates = len(left) == 1 and len(right) == 1 and left != right
+        detail = f"left inputs in modules {sorted(left)}, right inputs in {sorted(right)}"
+        return {"separates": separates, "q": q, "labels": labels, "detail": detail}
+
+
+@REPRESENTATIONS.register("layered", LayeredParams)
+def layered(params: LayeredParams, n_inputs: int) -> LayeredNetworks:
+    if params.layers[0] != n_inputs:
+        raise ValueError(f"layers[0] = {params.layers[0]} but the task has {n_inputs} inputs")
+    if (params.x is None) != (params.y is None):
+        raise ValueError("give both x and y coordinates, or neither")
+    y = None if params.y is None else [[v] * n for v, n in zip(params.y, params.layers)]
+    if params.y is not None and len(params.y) != len(params.layers):
+        raise ValueError(f"y has {len(params.y)} values for {len(params.layers)} layers")
+    low, high = params.initial_connections
+    if not 0 <= low < high:
+        raise ValueError(f"initial_connections = {params.initial_connections}: need 0 <= low < high")
+    spec = _lay.LayeredSpec(tuple(params.layers), tuple(params.weights), tuple(params.biases), params.activation,
+                            tuple(params.input_values), tuple(params.fan_in),
+                            None if params.x is None else tuple(map(tuple, params.x)),
+                            None if y is None else tuple(map(tuple, y)))
+    return LayeredNetworks(spec, params)
