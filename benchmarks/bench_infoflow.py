@@ -26,9 +26,9 @@ from math import log2
 import numpy as np
 
 from evomod import config, engine
+from evomod import modularity as _mod
 from evomod.measures import infoflow
 from evomod.representations import program as signals
-from evomod import modularity as _mod
 
 
 def evolved_circuits(n: int):

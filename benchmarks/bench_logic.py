@@ -23,9 +23,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from deap_baseline import run_deap  # noqa: E402
 
-from evomod.representations.nand import kernels as circuits
 from evomod import config, engine, rng
 from evomod.problems import goals  # noqa: E402
+from evomod.representations.nand import kernels as circuits
 
 
 def evomod_rate(generations: int, feedforward: bool, repeats: int) -> float:

@@ -27,9 +27,10 @@ import time
 
 import numpy as np
 
-from evomod.problems import goals
-from evomod.representations.layered import kernels as layered, wiring
 from evomod import rng
+from evomod.problems import goals
+from evomod.representations.layered import kernels as layered
+from evomod.representations.layered import wiring
 
 
 def numpy_outputs(genomes: np.ndarray, spec: layered.LayeredSpec, x: np.ndarray) -> np.ndarray:

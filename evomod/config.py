@@ -11,23 +11,24 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Literal, Union
+from typing import Any, Literal
 
 import tomli_w
 from pydantic import Field, SerializeAsAny, ValidationError
 
-from evomod.representations.nand import representation as nand
-from evomod.representations.layered import representation as networks
-from evomod.problems import tasks as _tasks
+from evomod import selection as _selection
 from evomod.costs import COSTS, ObjectivesParams
+from evomod.problems import tasks as _tasks
+from evomod.problems.schedules import SCHEDULES
+from evomod.problems.tasks import TASKS
 from evomod.registry import ConfigError, Section
 from evomod.representations.base import REPRESENTATIONS
-from evomod.problems.schedules import SCHEDULES
-from evomod import selection as _selection
+from evomod.representations.layered import representation as networks
+from evomod.representations.nand import representation as nand
 from evomod.selection import SELECTION
-from evomod.problems.tasks import TASKS
 
 _REPRESENTATION_MODULES = (nand, networks)  # imported for their registrations
 PLUGINS = {"task": TASKS, "representation": REPRESENTATIONS, "selection": SELECTION, "schedule": SCHEDULES}
@@ -188,7 +189,7 @@ def _check_objectives(params: ObjectivesParams, rep, selection) -> None:
                           "objectives.separate")
 
 
-def representation_of(config: Config, task: "_tasks.Task | None" = None):
+def representation_of(config: Config, task: _tasks.Task | None = None):
     """The ``Representation`` of a config (its kernels bound to the task's inputs)."""
     task = task or _tasks.build(config.task)
     try:
@@ -218,7 +219,7 @@ def preset_raw(name: str) -> dict:
     return tomllib.loads(path.read_text())
 
 
-def read_raw(source: Union[str, Path, dict, None]) -> dict:
+def read_raw(source: str | Path | dict | None) -> dict:
     """Raw mapping from a preset name, a TOML path, or a dict (copied)."""
     if source is None:
         return preset_raw(DEFAULT_PRESET)
@@ -266,7 +267,7 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> dict:
     return out
 
 
-def load(source: Union[str, Path, dict, None] = None, overrides: Iterable[str] = (), **updates) -> Config:
+def load(source: str | Path | dict | None = None, overrides: Iterable[str] = (), **updates) -> Config:
     """Load and validate a config.
 
     Parameters

@@ -7,8 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from evomod import config, engine
-from evomod.measures.adaptation import summary, switches
 from evomod.io.run_dir import write_run
+from evomod.measures.adaptation import summary, switches
 from evomod.replicate.measures import RunView, recovery
 
 # 0.75 so that short tiny runs recover from some switches and not from others

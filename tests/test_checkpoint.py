@@ -9,14 +9,12 @@ import time
 
 import numpy as np
 import pytest
-
-from evomod.engine import checkpoint
-from evomod import config as C
-from evomod.engine.results import RECORD_COLUMNS
-from evomod.engine import run
-from evomod.registry import ConfigError
-
 from conftest import config_with
+
+from evomod import config as C
+from evomod.engine import checkpoint, run
+from evomod.engine.results import RECORD_COLUMNS
+from evomod.registry import ConfigError
 
 
 class Crash(Exception):

@@ -4,13 +4,12 @@ literal rule), networkx, hand-built circuits and binomial expectations."""
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import evaluate_population, mutate_population
 
-from evomod.representations.nand import kernels as C
-from evomod.testing import reference as ref
 from evomod import rng
 from evomod.problems.goals import input_tables, parse, row_mask
-
-from conftest import evaluate_population, mutate_population
+from evomod.representations.nand import kernels as C
+from evomod.testing import reference as ref
 
 XYZW = ["x", "y", "z", "w"]
 

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from evomod import config as C
-from evomod.testing import reference as ref
 from evomod.cli import main
+from evomod.testing import reference as ref
 
 G1_ROWS, G2_ROWS = ref.kashtan_alon_goals()
 SMALL = ["--set", "population=100", "--set", "selection.elite=30"]
@@ -397,7 +397,7 @@ def test_bench_selection_writes_table_and_plot(in_tmp, capsys):
 
 
 def test_bench_selection_skips_what_cannot_run():
-    from evomod.bench.selection import compatible, summarise, Outcome
+    from evomod.bench.selection import Outcome, compatible, summarise
 
     assert "selection 'elite' uses one objective" in compatible("elite", "clune2013-pcc")
     assert compatible("stochastic_nsga2", "clune2013-pcc") == ""

@@ -3,14 +3,13 @@ evolution that works, and records checked against evomod.testing.reference."""
 
 import numpy as np
 import pytest
+from conftest import config_with
 
 from evomod import config as C
-from evomod.testing import reference as ref
-from evomod.engine.results import RECORD_COLUMNS
 from evomod.engine import run
+from evomod.engine.results import RECORD_COLUMNS
 from evomod.problems.goals import parse, unpack
-
-from conftest import config_with
+from evomod.testing import reference as ref
 
 G1_ROWS, G2_ROWS = ref.kashtan_alon_goals()
 

@@ -5,9 +5,9 @@ import pytest
 
 from evomod.measures import functional as F
 from evomod.problems import goals
-from evomod.testing import reference
 from evomod.representations.nand.kernels import CircuitSpec
 from evomod.representations.nand.representation import NandCircuits
+from evomod.testing import reference
 
 INPUTS = ["x", "y", "z", "w"]
 

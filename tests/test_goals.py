@@ -7,7 +7,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evomod.problems.goals import BUILTIN_GOALS, TWO_INPUT_FUNCTIONS, GoalError, from_callable, input_tables, modular_goal_pool, n_words, pack, parse, row_mask, unpack
+from evomod.problems.goals import (
+    BUILTIN_GOALS,
+    TWO_INPUT_FUNCTIONS,
+    GoalError,
+    from_callable,
+    input_tables,
+    modular_goal_pool,
+    n_words,
+    pack,
+    parse,
+    row_mask,
+    unpack,
+)
 
 XYZW = ["x", "y", "z", "w"]
 

@@ -11,9 +11,9 @@ import pytest
 from evomod import config as C
 from evomod.measures import infoflow
 from evomod.representations import program as signals
-from evomod.testing import reference
 from evomod.representations.nand.kernels import CircuitSpec
 from evomod.representations.nand.representation import NandCircuits
+from evomod.testing import reference
 
 
 def H(*p):
@@ -159,7 +159,7 @@ def literal_exchange(genome, n_inputs, n_gates, labels_of_address, a, b):
             v = run(x, forced, cut)
             joint[(s_val, tuple(v[r] for r in received))] += count / len(rows) / len(rows)
     p_c = Counter()
-    for (s_val, c), p in joint.items():
+    for (_, c), p in joint.items():
         p_c[c] += p
     return sum(p * log2(p / (p_s[s] / len(rows) * p_c[c])) for (s, c), p in joint.items())
 
@@ -247,13 +247,14 @@ def test_run_logs_info_flow_and_coverage_at_modularity_generations(tmp_path):
 
     import pyarrow.parquet as pq
 
-    from evomod.measures import functional
     from evomod.engine import run
     from evomod.io.genome_file import read_genome
     from evomod.io.run_dir import write_run
+    from evomod.measures import functional
 
-    cfg = C.load("ka2005-logic-mvg", ["population=200", "selection.elite=60", "modularity.every=50", "modularity.info_flow=true",
-                                      "modularity.coverage=true", "modularity.n_random=50"], generations=301)
+    cfg = C.load("ka2005-logic-mvg", ["population=200", "selection.elite=60", "modularity.every=50",
+                                      "modularity.info_flow=true", "modularity.coverage=true",
+                                      "modularity.n_random=50"], generations=301)
     out = write_run(run(cfg), tmp_path / "run")
     cols = pq.read_table(out / "records.parquet").to_pydict()
     measured = [g for g, v in zip(cols["generation"], cols["info_flow"]) if v == v]
@@ -271,7 +272,8 @@ def test_run_logs_info_flow_and_coverage_at_modularity_generations(tmp_path):
     flow = infoflow.information_flow(program, summary["modularity"]["info_flow"]["labels"], n_random=100)
     assert flow.total == pytest.approx(summary["modularity"]["info_flow"]["total"], abs=1e-5)
     # off by default: the columns stay NaN
-    plain = run(C.load("ka2005-logic-mvg", ["population=200", "selection.elite=60", "modularity.every=50"], generations=60))
+    plain = run(C.load("ka2005-logic-mvg", ["population=200", "selection.elite=60", "modularity.every=50"],
+                       generations=60))
     assert np.isnan(plain.records.columns()["info_flow"]).all()
     assert "info_flow" not in plain.modularity
 
@@ -279,8 +281,8 @@ def test_run_logs_info_flow_and_coverage_at_modularity_generations(tmp_path):
 def test_replication_measures_beyond_q_are_the_direct_computations(quick_replication):
     import json
 
-    from evomod.measures import functional
     from evomod.io.genome_file import read_genome
+    from evomod.measures import functional
     from evomod.replicate import collect, get
     from evomod.replicate.measures import BEYOND_Q
 

@@ -7,15 +7,13 @@ import itertools
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import kernel_call
 from scipy.optimize import minimize
 
-from evomod.representations.layered import kernels as LN
-from evomod.representations.layered import wiring as W
 from evomod import rng
 from evomod.problems.goals import input_tables, unpack
-
-from conftest import kernel_call
-
+from evomod.representations.layered import kernels as LN
+from evomod.representations.layered import wiring as W
 
 # --- helpers (independent of the kernels) ---------------------------------------
 

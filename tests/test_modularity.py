@@ -14,7 +14,6 @@ from numba import njit
 from evomod import modularity as M
 from evomod import rng
 
-
 # --- helpers (independent of the module) ------------------------------------------
 
 def random_adjacency(gen, n, p, directed, weighted=False, loops=False):

@@ -7,8 +7,8 @@ import pytest
 
 from evomod import config as C
 from evomod import modularity
-from evomod.modularity import table as nulltable
 from evomod.engine import run
+from evomod.modularity import table as nulltable
 from evomod.modularity.nullmodel import NULL_VERSION
 
 

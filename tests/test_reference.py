@@ -7,7 +7,6 @@ import pytest
 
 from evomod.testing import reference as ref
 
-
 # --- hand-built circuits ----------------------------------------------------
 
 def _xor(a, b, base):

@@ -16,7 +16,6 @@ from evomod.replicate.measures import RunView, adaptation, recovery
 from evomod.replicate.stats import judge, median_ci
 from evomod.study.spec import expand, load_study
 
-
 # --- the studies -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", list(EXPERIMENTS))

@@ -6,20 +6,19 @@ import itertools
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import config_with
 
 from evomod import config as C
-from evomod.testing import reference
-from evomod.problems import retina
-from evomod.representations.layered import wiring as W
 from evomod.cli import main
 from evomod.costs import mean_hamming
 from evomod.engine import run
-from evomod.problems.goals import input_tables
 from evomod.modularity.search import best_bisection
+from evomod.problems import retina
+from evomod.problems.goals import input_tables
 from evomod.registry import ConfigError
 from evomod.representations.base import reproduce
-
-from conftest import config_with
+from evomod.representations.layered import wiring as W
+from evomod.testing import reference
 
 
 def rng_state(seed=0):

@@ -17,12 +17,11 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from scipy.stats import rankdata
 
-from evomod.selection import nsga
 from evomod import rng
 from evomod import selection as S
-from evomod.selection import kernels as K
 from evomod.registry import ConfigError
-from evomod.selection import SELECTION, EliteParams, elite_parents, kth_smallest
+from evomod.selection import SELECTION, EliteParams, elite_parents, kth_smallest, nsga
+from evomod.selection import kernels as K
 
 
 def state(seed=0):
@@ -534,7 +533,7 @@ def test_nsga2_strategy_keeps_selNSGA2_survivors(size, n_obj, data):
     _, rank, crowd, _ = deap_reference(objectives, mu)
     parents, keep = run("nsga2", objectives, state(data.draw(st.integers(0, 2**32))), mu=mu)
     kept = np.flatnonzero(keep)
-    assert sorted((rank[kept].tolist())) == sorted(rank[chosen].tolist())
+    assert sorted(rank[kept].tolist()) == sorted(rank[chosen].tolist())
     assert sorted(crowd[kept].tolist()) == sorted(crowd[chosen].tolist())
     last = rank[chosen].max()
     cut = np.sort(crowd[rank == last])[::-1]

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from evomod import config as C
+from evomod.engine import run
 from evomod.measures import functional
 from evomod.problems import goals
-from evomod.engine import run
 from evomod.replicate import get
 from evomod.replicate.experiments import study
 

@@ -214,7 +214,8 @@ def test_interrupted_run_resumes_from_its_checkpoint(studies, tmp_path, monkeypa
         engine.run(spec.config, checkpoint=ck, checkpoint_every=20)
     assert checkpoint.load(ck, spec.config)["generation"] == 20
     restored, restore = [], checkpoint.restore
-    monkeypatch.setattr(checkpoint, "restore", lambda meta, *a: restored.append(meta["generation"]) or restore(meta, *a))
+    monkeypatch.setattr(checkpoint, "restore",
+                        lambda meta, *a: restored.append(meta["generation"]) or restore(meta, *a))
     outcome = run_study(tmp_path / "tiny.toml", out, workers=1, processes=False, progress=False)
     assert (outcome.skipped, outcome.finished) == (N_RUNS - 1, 1) and restored == [20]
     assert not ck.exists()

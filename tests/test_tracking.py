@@ -6,6 +6,7 @@ import json
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import config_with
 from networkx.algorithms.community import modularity as nx_modularity
 
 from evomod import config as C
@@ -13,8 +14,6 @@ from evomod import modularity
 from evomod.cli import main
 from evomod.engine import run
 from evomod.engine.tracking import ModularityTracker
-
-from conftest import config_with
 
 
 def small(**over):

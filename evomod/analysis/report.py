@@ -326,7 +326,8 @@ def _markdown(manifest: dict, conds: list[Condition], tests: list[dict], made: d
               "Two-sided (`scipy.stats.mannwhitneyu`), between every pair of conditions; p-values are not "
               "corrected for multiple comparisons. Final Q_m: runs whose Q_m is undefined (NaN) are left out.", ""]
     if tests:
-        lines += ["| metric | condition A | condition B | n A | n B | U | p |", "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
+        lines += ["| metric | condition A | condition B | n A | n B | U | p |",
+                  "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
         for t in tests:
             p = "n/a" if t["p"] is None else f"{t['p']:.4g}"
             lines.append(f"| {t['metric']} | {t['a']} | {t['b']} | {t['n_a']} | {t['n_b']} | {_fmt(t['u'])} | {p} |")

@@ -35,8 +35,8 @@ def command(args) -> int:
     import json
 
     from evomod import modularity as _mod
-    from evomod.io.genome_file import read_genome
     from evomod.engine.tracking import partition_summary
+    from evomod.io.genome_file import read_genome
 
     data = read_genome(Path(args.genome))
     directed = data["modularity"]["directed"] if args.directed is None else args.directed
@@ -82,11 +82,11 @@ def _given_labels(args, names):
 
 
 def _modularity_beyond_q(args, data, A, names, directed) -> int:
-    """``--measure info-flow`` and ``--measure functional`` (see evomod.measures.infoflow, evomod.measures.functional)."""
+    """``--measure info-flow`` and ``--measure functional`` (``evomod.measures.infoflow``, ``.functional``)."""
     import json
 
-    from evomod.measures import infoflow
     from evomod import modularity as _mod
+    from evomod.measures import infoflow
 
     rep, genome = data["rep"], data["genome"]
     n_random = 100 if args.n_random is None else args.n_random

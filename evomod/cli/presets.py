@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 def add_parser(sub) -> None:
     pr = sub.add_parser("presets", help="list the built-in configs, or print one as TOML")
     pr.add_argument("name", nargs="?")

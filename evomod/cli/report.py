@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 
-
 def add_parser(sub) -> None:
     rp = sub.add_parser("report", help="tables, plots and Mann-Whitney tests of a study directory")
     rp.add_argument("study_dir", help="a directory written by `evomod study`")

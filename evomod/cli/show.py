@@ -16,8 +16,8 @@ def add_parser(sub) -> None:
 
 
 def command(args) -> int:
-    from evomod.problems import goals as _goals
     from evomod.io.genome_file import read_genome
+    from evomod.problems import goals as _goals
 
     data = read_genome(Path(args.genome))
     rep, genome, inputs = data["rep"], data["genome"], data["inputs"]

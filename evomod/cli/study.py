@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 def add_parser(sub) -> None:
     st = sub.add_parser("study", help="run a grid of configs x seeds on Dask (local cores, SLURM/PBS/SGE/LSF, "
                         "or an existing scheduler); re-running resumes")

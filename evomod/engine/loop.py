@@ -17,18 +17,19 @@ import time
 import numpy as np
 from numba import njit
 
-from evomod.engine import checkpoint as _checkpoint
 from evomod import modularity as _mod
 from evomod import rng as _rng
-from evomod.problems import tasks as _tasks
 from evomod.bits import popcount
 from evomod.config import Config, representation_of
 from evomod.costs import objective_columns
-from evomod.representations.base import reproduce
-from evomod.problems.schedules import SCHEDULES
-from evomod.selection import SELECTION
+from evomod.engine import checkpoint as _checkpoint
 from evomod.engine.results import Records, RunResult
 from evomod.engine.tracking import FunctionTracker, ModularityTracker, partition_summary
+from evomod.problems import tasks as _tasks
+from evomod.problems.schedules import SCHEDULES
+from evomod.representations.base import reproduce
+from evomod.selection import SELECTION
+
 
 @njit(cache=True)
 def score(tables, valid, target, size, n_pairs, penalty, free, fitness, performance, cases):

@@ -38,7 +38,7 @@ class Records:
     length: int = 0
 
     @classmethod
-    def allocate(cls, n: int) -> "Records":
+    def allocate(cls, n: int) -> Records:
         nan = lambda: np.full(n, np.nan)  # noqa: E731
         return cls(np.arange(n, dtype=np.int64), np.zeros(n, np.int32), np.zeros(n), np.zeros(n),
                    np.zeros(n), np.zeros(n, np.int64), nan(), nan(), nan(), nan(), nan(), nan())

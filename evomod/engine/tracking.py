@@ -11,13 +11,13 @@ model once per distinct degree sequence.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from evomod import modularity as _mod
-from evomod.modularity import table as nulltable
 from evomod.config import ModularityParams
+from evomod.modularity import table as nulltable
 
 _MEMO_SIZE = 1 << 14  # distinct graphs remembered; a 12-gate graph is ~2 KB
 

@@ -43,8 +43,8 @@ def read_genome(path: Path) -> dict:
     files older than tasks) and ``genome`` (an array) filled in. Bad files
     raise ``ConfigError``."""
     from evomod.config import _validate_model
-    from evomod.representations.base import REPRESENTATIONS
     from evomod.problems.tasks import TASKS
+    from evomod.representations.base import REPRESENTATIONS
 
     path = Path(path)
     try:

@@ -19,11 +19,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evomod import __version__
-from evomod.measures.adaptation import summary as adaptation_summary
 from evomod.config import to_dict
 from evomod.engine.results import RECORD_COLUMNS, RunResult
 from evomod.io.genome_file import genome_dict
+from evomod.measures.adaptation import summary as adaptation_summary
 from evomod.registry import ConfigError
+
 
 def check_out_dir(out: Path) -> None:
     """Refuse an ``--out`` that already holds something (exit code 2 in the CLI)."""

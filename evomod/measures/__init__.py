@@ -1,1 +1,2 @@
-"""Measures of a genome or a run beyond Q: information flow between modules (on node programs), functional checks, adaptation after goal switches."""
+"""Measures beyond Q: information flow between modules (on node programs), functional
+checks, and adaptation after goal switches."""

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evomod.representations.nand import kernels as _circ
 from evomod.problems import goals as _goals
+from evomod.representations.nand import kernels as _circ
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,16 @@ import math
 import numpy as np
 
 from evomod import rng as _rng
-from evomod.modularity.nullmodel import ANNEAL_RUNS, ANNEAL_STEPS_PER_ITEM, ANNEAL_T_END, ANNEAL_T_START, _q_max_kernel, _q_rand_kernel, canonical_realisation, degree_key
+from evomod.modularity.nullmodel import (
+    ANNEAL_RUNS,
+    ANNEAL_STEPS_PER_ITEM,
+    ANNEAL_T_END,
+    ANNEAL_T_START,
+    _q_max_kernel,
+    _q_rand_kernel,
+    canonical_realisation,
+    degree_key,
+)
 from evomod.modularity.score import check_adjacency
 from evomod.modularity.search import DEFAULT_RESTARTS, bisection_kernel, quick_max_q_kernel
 from evomod.modularity.swaps import SWAPS_PER_EDGE, _has_alternative

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 

@@ -22,7 +22,7 @@ the row index, so the pattern of row ``r`` is ``r`` with its 8 bits reversed
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

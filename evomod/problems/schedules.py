@@ -7,8 +7,8 @@ schedule's ``SeedSequence``, and returns a ``Schedule``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from pydantic import Field

@@ -10,7 +10,6 @@ L-AND-R and L-OR-R over the left and right object lists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 from pydantic import Field
@@ -38,7 +37,7 @@ class LogicParams(Section):
     name: str = Field("logic", description="logic (goals as expressions) | retina (8-pixel retina)")
     inputs: list[str] = Field(["x", "y", "z", "w"], min_length=1, max_length=10, description=(
         "input names, most significant first in truth tables (1 to 10 inputs)"))
-    goals: dict[str, Union[str, list[str]]] = Field(
+    goals: dict[str, str | list[str]] = Field(
         default_factory=lambda: dict(_goals.BUILTIN_GOALS), min_length=1, description=(
             "named goals: an expression over the inputs (one per output as a list); "
             "operators ~ & ^ | == != ?: and NAND(a,b)-style calls"))

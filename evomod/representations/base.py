@@ -41,7 +41,7 @@ class Population:
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def allocate(cls, genomes: np.ndarray, n_outputs: int, n_words: int, **extra) -> "Population":
+    def allocate(cls, genomes: np.ndarray, n_outputs: int, n_words: int, **extra) -> Population:
         size = genomes.shape[0]
         return cls(genomes, np.zeros((size, n_outputs, n_words), np.uint64), np.zeros((size, n_words), np.uint64),
                    np.zeros(size, np.int64), np.ones(size, np.bool_), dict(extra))
@@ -56,7 +56,7 @@ class Population:
             views = self.__dict__["_flat"] = tuple(a.reshape(a.shape[0], -1) for a in self.arrays())
         return views
 
-    def spare(self) -> "Population":
+    def spare(self) -> Population:
         """An array-for-array twin to copy rows into."""
         return Population(*(np.empty_like(a) for a in self.arrays()[:5]),
                           {k: np.empty_like(v) for k, v in self.extra.items()})

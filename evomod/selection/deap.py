@@ -51,7 +51,7 @@ class _DeapIndividual:
         return 1
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _deap_fitness(n_obj: int) -> type:
     from deap import base
 
@@ -64,21 +64,22 @@ def _run_deap(op, objectives, state, params: DeapParams, cases=None):
     fitness = _deap_fitness(obj.shape[1])
     individuals = [_DeapIndividual(i, fitness(tuple(row))) for i, row in enumerate(obj.tolist())]
     seed = int(_rng.next_u64(state))
-    saved, saved_np = random.getstate(), np.random.get_state()
+    # DEAP's operators draw from the global generators: seed them for the call, restore them after
+    saved, saved_np = random.getstate(), np.random.get_state()  # noqa: NPY002
     random.seed(seed)
-    np.random.seed(np.array([seed & 0xFFFFFFFF, seed >> 32], dtype=np.uint32))
+    np.random.seed(np.array([seed & 0xFFFFFFFF, seed >> 32], dtype=np.uint32))  # noqa: NPY002
     try:
         chosen = op(individuals, k=size, **params.args)
     finally:
         random.setstate(saved)
-        np.random.set_state(saved_np)
+        np.random.set_state(saved_np)  # noqa: NPY002
     parents = np.array([ind.index for ind in chosen], dtype=np.int64)
     if parents.shape != (size,):
         raise ValueError(f"{params.name} returned {parents.shape[0]} individuals, expected {size}")
     return parents, np.zeros(size, dtype=np.bool_)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _deap_entry(name: str) -> Entry:
     from deap import tools
 

@@ -103,13 +103,12 @@ Built in (kernels in ``evomod.selection.kernels`` and ``evomod.selection.nsga``)
 
 from __future__ import annotations
 
-
 import numpy as np
 from pydantic import Field
 
-from evomod.selection import nsga as _nsga
-from evomod.selection import kernels as _k
 from evomod.registry import ConfigError, Registry, Section
+from evomod.selection import kernels as _k
+from evomod.selection import nsga as _nsga
 from evomod.selection.kernels import elite_parents, kth_smallest
 
 __all__ = [

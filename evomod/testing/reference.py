@@ -26,7 +26,7 @@ Conventions
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 __all__ = [
     "DEFAULT_PENALTY",

@@ -1,1 +1,2 @@
-"""Layered networks (Kashtan & Alon 2005 retina, Clune et al. 2013): kernels, wiring cost and the ``layered`` representation."""
+"""Layered networks (Kashtan & Alon 2005 retina, Clune et al. 2013): kernels, wiring cost,
+and the ``layered`` representation."""

@@ -40,7 +40,6 @@ bias change sets ``stale`` only. Kernels only ever *set* flags.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 from numba import njit
@@ -77,7 +76,7 @@ def _as_int_tuple(name: str, values) -> tuple:
 def centred_coordinates(layers) -> tuple[tuple[tuple[float, ...], ...], tuple[tuple[float, ...], ...]]:
     """Default layout: layer ``l`` at ``y = l``, its nodes 1 apart, centred on ``x = 0``."""
     x = tuple(tuple(float(j - (n - 1) / 2) for j in range(n)) for n in layers)
-    y = tuple(tuple(float(l) for _ in range(n)) for l, n in enumerate(layers))
+    y = tuple(tuple(float(layer) for _ in range(n)) for layer, n in enumerate(layers))
     return x, y
 
 
@@ -120,8 +119,8 @@ class LayeredSpec:
     activation: str = "tanh20"
     input_values: tuple = (-1, 1)
     fan_in: tuple = ()
-    x: Optional[tuple] = None
-    y: Optional[tuple] = None
+    x: tuple | None = None
+    y: tuple | None = None
 
     n_inputs: int = field(init=False, compare=False)
     n_outputs: int = field(init=False, compare=False)
@@ -200,20 +199,21 @@ class LayeredSpec:
         layer_start = np.zeros(n_layers + 1, dtype=np.int64)
         layer_start[1:] = np.cumsum(layers)
         n_nodes = int(layer_start[-1])
-        pair_sizes = [layers[l] * layers[l + 1] for l in range(n_layers - 1)]
+        pair_sizes = [layers[layer] * layers[layer + 1] for layer in range(n_layers - 1)]
         slot_start = np.zeros(n_layers, dtype=np.int64)
         slot_start[1:] = np.cumsum(pair_sizes)
         src, dst = [], []
-        for l in range(n_layers - 1):
-            for a in range(layers[l]):
-                for b in range(layers[l + 1]):
-                    src.append(layer_start[l] + a)
-                    dst.append(layer_start[l + 1] + b)
+        for layer in range(n_layers - 1):
+            for a in range(layers[layer]):
+                for b in range(layers[layer + 1]):
+                    src.append(layer_start[layer] + a)
+                    dst.append(layer_start[layer + 1] + b)
         node_layer = np.repeat(np.arange(n_layers, dtype=np.int64), layers)
         node_cap = np.zeros(n_nodes, dtype=np.int64)
-        for l in range(1, n_layers):
-            cap = fan_in[l - 1]
-            node_cap[layer_start[l]:layer_start[l + 1]] = layers[l - 1] if cap == 0 else min(cap, layers[l - 1])
+        for layer in range(1, n_layers):
+            cap = fan_in[layer - 1]
+            below = layers[layer - 1]
+            node_cap[layer_start[layer]:layer_start[layer + 1]] = below if cap == 0 else min(cap, below)
         # pre-activations must fit the kernels' int32 buffers
         bound = max(abs(b) for b in biases) + max(layers) * max(abs(w) for w in weights) * max(map(abs, levels))
         if bound >= 2**31:
@@ -248,14 +248,14 @@ class LayeredSpec:
         if len(coords) != len(layers):
             raise ValueError(f"{name} has coordinates for {len(coords)} layers, the network has {len(layers)}")
         out = []
-        for l, (row, n) in enumerate(zip(coords, layers)):
+        for layer, (row, n) in enumerate(zip(coords, layers)):
             if isinstance(row, (int, float, np.number)):
                 row = (row,) * n  # one value for the whole layer
             row = tuple(float(v) for v in row)
             if len(row) != n:
-                raise ValueError(f"{name}: layer {l} has {n} nodes but {len(row)} coordinates")
+                raise ValueError(f"{name}: layer {layer} has {n} nodes but {len(row)} coordinates")
             if not all(np.isfinite(row)):
-                raise ValueError(f"{name}: layer {l} has non-finite coordinates {row}")
+                raise ValueError(f"{name}: layer {layer} has non-finite coordinates {row}")
             out.append(row)
         return tuple(out)
 
@@ -273,9 +273,9 @@ class LayeredSpec:
         """``in0..``, ``h{layer}.{j}`` for hidden nodes, ``out0..``."""
         names = []
         last = len(self.layers) - 1
-        for l, n in enumerate(self.layers):
+        for layer, n in enumerate(self.layers):
             for j in range(n):
-                names.append(f"in{j}" if l == 0 else f"out{j}" if l == last else f"h{l}.{j}")
+                names.append(f"in{j}" if layer == 0 else f"out{j}" if layer == last else f"h{layer}.{j}")
         return names
 
     def kernel_args(self) -> dict:

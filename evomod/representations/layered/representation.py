@@ -8,19 +8,19 @@ Kashtan & Alon's 8-4-2-1 threshold networks.
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 import numpy as np
 from numba import njit
 from pydantic import Field
 
-from evomod.problems import goals as _goals
-from evomod.representations.layered import kernels as _lay
-from evomod.representations.layered import wiring as _wir
 from evomod import rng as _rng
 from evomod.modularity.search import best_bisection
+from evomod.problems import goals as _goals
 from evomod.registry import Section
 from evomod.representations.base import REPRESENTATIONS, Population, Representation
+from evomod.representations.layered import kernels as _lay
+from evomod.representations.layered import wiring as _wir
 
 
 class LayeredParams(Section):
@@ -42,10 +42,10 @@ class LayeredParams(Section):
     fan_in: list[int] = Field([], description=(
         "most incoming connections per node, one per non-input layer, 0 = no cap; empty: no caps "
         "(Kashtan & Alon [3, 3, 2]; reported second-hand)"))
-    x: Optional[list[list[float]]] = Field(None, description=(
+    x: list[list[float]] | None = Field(None, description=(
         "node x coordinates, one list per layer (with y; leave both out for layers 1 apart, "
         "nodes 1 apart, centred)"))
-    y: Optional[list[float]] = Field(None, description="y coordinate of each layer")
+    y: list[float] | None = Field(None, description="y coordinate of each layer")
     positions: Literal["optimal", "fixed"] = Field("optimal", description=(
         "wiring cost with hidden nodes at their optimal positions (each at the mean of its "
         "neighbours; Clune et al.'s source) or at their fixed coordinates"))
@@ -151,7 +151,8 @@ class LayeredNetworks(Representation):
         return A, names
 
     def program(self, genome, inputs=None):
-        """The ``to_graph`` nodes as an ``evomod.representations.program.Program`` (every node's value, interventions)."""
+        """The ``to_graph`` nodes as a ``Program`` (``evomod.representations.program``): every node's value,
+        and interventions on its wires."""
         from evomod.representations.program import from_network
 
         return from_network(genome, self.spec, self.to_graph(genome, inputs)[1])

@@ -15,6 +15,7 @@ from numba import njit
 
 from evomod.representations.layered.kernels import GENOME_DTYPE, LayeredSpec, _genome
 
+
 @njit(cache=True, inline="always")
 def _kept(genome, layer_start, slot_start, slot_src, slot_dst, kept):
     """Mark in ``kept`` the inputs, the outputs and the hidden nodes with a path
@@ -160,7 +161,8 @@ def connection_costs(genomes, todo, optimal, layer_start, slot_start, slot_src, 
     ``todo`` (cleared once done).
 
     ``n_connections[i]`` (int64) = non-zero slots of genome ``i`` (pruned or
-    not). ``n_kept[i]`` (int64) = nodes of the pruned network. ``wiring[i]`` (float64) = sum over the connections of the *pruned*
+    not). ``n_kept[i]`` (int64) = nodes of the pruned network. ``wiring[i]`` (float64) = sum over the
+    connections of the *pruned*
     network (both ends kept) of the squared Euclidean length, with the spec's
     coordinates, or (``optimal``) with every kept hidden node at its optimal
     position (:func:`_place`; Clune et al.).

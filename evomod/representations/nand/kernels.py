@@ -26,6 +26,7 @@ the two agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 from numba import njit
 

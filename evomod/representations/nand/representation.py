@@ -6,16 +6,14 @@ The kernels live in ``evomod.representations.nand.kernels``; this module binds t
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 from numba import njit
 from pydantic import Field
 
-from evomod.representations.nand import kernels as _circ
 from evomod.problems import goals as _goals
 from evomod.registry import Section
 from evomod.representations.base import REPRESENTATIONS, Population, Representation
+from evomod.representations.nand import kernels as _circ
 
 
 class NandParams(Section):
@@ -25,7 +23,7 @@ class NandParams(Section):
     outputs: int = Field(1, ge=1, le=16, description="K: outputs; each goal gives one expression per output")
     feedforward: bool = Field(False, description=(
         "forbid cycles (gate g reads only inputs and gates < g); the original allowed feedback"))
-    settle_steps: Optional[int] = Field(None, ge=2, description=(
+    settle_steps: int | None = Field(None, ge=2, description=(
         "synchronous update steps T for cyclic circuits (>= gates + 1; default gates + 1, the fewest "
         "that let every acyclic circuit settle); "
         "a row not settled after T steps counts as wrong"))
@@ -119,7 +117,8 @@ class NandCircuits(Representation):
         return _circ.describe(genome, self.spec, inputs)
 
     def program(self, genome, inputs=None):
-        """The ``to_graph`` nodes as an ``evomod.representations.program.Program`` (every node's value, interventions)."""
+        """The ``to_graph`` nodes as a ``Program`` (``evomod.representations.program``): every node's value,
+        and interventions on its wires."""
         from evomod.representations.program import from_circuit
 
         return from_circuit(genome, self.spec, self.to_graph(genome, inputs)[1])
