@@ -21,7 +21,7 @@ from evomod import modularity as _mod
 from evomod import rng as _rng
 from evomod.bits import popcount
 from evomod.config import Config, representation_of
-from evomod.costs import objective_columns
+from evomod.costs import objective_columns, recorders
 from evomod.engine import checkpoint as _checkpoint
 from evomod.engine.results import Records, RunResult
 from evomod.engine.tracking import FunctionTracker, ModularityTracker, partition_summary
@@ -77,6 +77,7 @@ class _Loop:
         self.scalar = not obj.used()
         self.objectives = (self.fitness.reshape(size, 1) if self.scalar
                            else np.empty((size, 1 + len(obj.separate))))
+        self.recorded = recorders(rep)  # costs with a record column
 
     def score(self, target) -> tuple[int, bool]:
         """Scores every row against ``target``; returns (best row, whether any row solves it)."""
@@ -95,8 +96,8 @@ class _Loop:
         rec.mean_fitness[t] = self.mean
         rec.best_performance[t] = self.performance[best]
         rec.n_effective[t] = self.pop.size[best]
-        for name, value in self.rep.row_costs(self.pop, best, self.config.objectives).items():
-            getattr(rec, name)[t] = value
+        for name, row in self.recorded:
+            getattr(rec, name)[t] = row(self.rep, self.pop, best, self.config.objectives)
 
     def step(self, select, sel_params) -> None:
         # lexicase reads cases word by word: padding bits (tables of < 64 rows)

@@ -118,7 +118,7 @@ __all__ = [
     "elite_parents", "kth_smallest",
 ]
 
-SELECTION = Registry("selection strategy", "selection")
+SELECTION = Registry("selection strategy", "selection", "evomod.selection")
 
 _MU_HELP = "mu: the best mu rows breed (mu_plus_lambda: and are kept); 0 means population // 2"
 

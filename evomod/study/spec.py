@@ -26,16 +26,20 @@ from typing import Any
 import numpy as np
 
 from evomod import config as _config
-from evomod.engine.results import RECORD_COLUMNS
+from evomod.engine.results import record_columns
 from evomod.registry import ConfigError
 
 STUDY_KEYS = ("description", "base", "seeds", "seed", "checkpoint_every", "grid", "overrides", "cluster")
 CLUSTER_KINDS = ("local", "slurm", "pbs", "sge", "lsf")
 # columns of runs.parquet and of the records dataset besides the swept parameters
-RESERVED = {"run_id", "cell", "cell_index", "cell_key", "seed_index", "seed", "status", "generation_cap",
-            "generations_run", "generations_to_solve", "goals_solved", "first_solved", "final_best_fitness",
-            "final_best_performance", "final_n_effective", "final_q", "final_qm", "wall_seconds",
-            "error"} | set(RECORD_COLUMNS)
+_RUN_COLUMNS = {"run_id", "cell", "cell_index", "cell_key", "seed_index", "seed", "status", "generation_cap",
+                "generations_run", "generations_to_solve", "goals_solved", "first_solved", "final_best_fitness",
+                "final_best_performance", "final_n_effective", "final_q", "final_qm", "wall_seconds", "error"}
+
+
+def reserved() -> set[str]:
+    """Names an axis may not take: the columns of runs.parquet and of the records."""
+    return _RUN_COLUMNS | {c.name for c in record_columns()}
 CACHE_FILE = "qm-cache.json"
 
 
@@ -154,16 +158,16 @@ def _axis(name: str, values, where: str) -> Axis:
         raise ConfigError(f"{where}: grid '{name}' mixes tables and plain values; a condition axis "
                           "is a list of tables only", name)
     if not all(tables):
-        if "." not in name and name in RESERVED:
+        if "." not in name and name in reserved():
             raise ConfigError(f"{where}: grid '{name}' is not a key a study can sweep", name)
         labels = tuple(values)
         over = tuple({name: v} for v in values)
         if len({json.dumps(v, sort_keys=True, default=str) for v in values}) != len(values):
             raise ConfigError(f"{where}: grid '{name}' lists a value twice", name)
         return Axis(name, labels, over)
-    if name in RESERVED or "." in name:
+    if name in reserved() or "." in name:
         raise ConfigError(f"{where}: condition axis '{name}': its name becomes a column; use a plain "
-                          f"word other than {', '.join(sorted(RESERVED))}", name)
+                          f"word other than {', '.join(sorted(reserved()))}", name)
     labels, over = [], []
     for table in values:
         label = table.get("label")
