@@ -25,6 +25,13 @@ from evomod.representations.layered import wiring as _wir
 
 
 class LayeredParams(Section):
+    """``[representation]`` of layered networks, and every check of its values.
+
+    The defaults are Clune, Mouret & Lipson (2013)'s networks, written here
+    only: the ``clune2013-*`` presets rely on them and give only the authors'
+    node coordinates; the ``ka2005-retina-*`` presets give every key.
+    """
+
     name: str = Field("layered", description="genome type: nand (2-input NAND circuits) | layered (neural networks)")
     layers: list[int] = Field([8, 8, 4, 2, 1], description=(
         "nodes per layer, inputs first; connections only between adjacent layers "
