@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import tomllib
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -351,3 +352,25 @@ def test_broken_plugin_is_a_one_line_config_error(tmp_path, monkeypatch):
                           env={**os.environ, "PYTHONPATH": path}, timeout=120)
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "evomod_demo_broken" in proc.stderr
+
+
+# --- the how-to page's examples -------------------------------------------------------------
+
+def test_extending_page_examples_run(capsys):
+    """docs/extending.md: its Python blocks, in order, register one plug-in of each kind and run them."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).parent.parent / "docs" / "extending.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    assert len(blocks) == 5
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "docs/extending.md", "exec"), namespace)
+    result = namespace["result"]
+    assert result.config.representation.name == "table" and result.config.selection.name == "best-half"
+    assert result.generations_run == 50 and np.isfinite(result.records.columns()["ones"]).all()
+    assert [result.goal_names[i] for i in result.records.columns()["goal"][:41:20]] == ["G2", "G1", "G2"]
+    goals = tomllib.loads(re.findall(r"```toml\n(.*?)```", page, flags=re.S)[0])
+    cfg = C.validate({**goals, "schedule": {"name": "mvg", "goals": ["MUX", "G1"]}})
+    assert np.array_equal(C._tasks.build(cfg.task).goals["MUX"][0], parse("(x & y) | (~x & z)", list("xyzw")))
