@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
@@ -65,11 +65,7 @@ class Entry:
     fn: Callable[..., Any]
     params: type
     check: Callable[..., None] | None = None  # check(params, ...) raises ConfigError
-    extra: dict = None  # type: ignore[assignment]
-
-    def __post_init__(self):
-        if self.extra is None:
-            object.__setattr__(self, "extra", {})
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,8 +103,8 @@ class Registry:
         ``check(params, ...)``, if given, raises ``ConfigError`` for parameters
         that are valid alone but not with the rest of the config (e.g. more
         elites than individuals); what it is passed besides ``params`` is the
-        family's convention (selection: the population size; schedules,
-        representations, costs: a ``Context``). ``extra`` keywords are kept in
+        family's convention (selection: the population size; schedules and
+        representations: a ``Context``). ``extra`` keywords are kept in
         ``Entry.extra`` for the family (e.g. a cost's ``column``)."""
 
         def decorate(fn):

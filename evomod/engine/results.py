@@ -17,7 +17,8 @@ from evomod.columns import Column
 from evomod.config import Config
 from evomod.measures import adaptation as _adaptation
 
-_ENGINE = (
+#: The engine's own columns, written every generation.
+ENGINE = (
     Column("generation", "int64", 0, "generation index"),
     Column("goal", "int32", 0, "the goal in force (an index into the goal names; its name in records.parquet)"),
     Column("best_fitness", "float64", 0, "fitness of the best individual (objective column 0)"),
@@ -25,7 +26,8 @@ _ENGINE = (
     Column("best_performance", "float64", 0, "performance of the best: fraction of correct (row, output) pairs"),
     Column("n_effective", "int64", 0, "effective gates / neurons after pruning of the best"),
 )
-_MEASURED = (
+#: Modularity measurements of the best, every ``modularity.every`` generations (NaN between).
+MEASURED = (
     Column("q", description="Q of the best (NaN on generations where modularity was not measured)"),
     Column("qm", description="Q_m of the best, like q"),
     Column("info_flow", description="information-flow modularity of the best (NaN unless modularity.info_flow)"),
@@ -37,7 +39,7 @@ def record_columns() -> tuple[Column, ...]:
     """Every record column, in file order: the engine's, each recorded
     cost's (``evomod.costs``, installed plug-ins included), then the
     modularity measurements."""
-    return _ENGINE + _costs.cost_columns() + _MEASURED
+    return ENGINE + _costs.cost_columns() + MEASURED
 
 
 def __getattr__(name: str):
