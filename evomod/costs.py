@@ -38,18 +38,22 @@ class _NoParams(Section):
 
 def register(name: str, *, maximise: bool = False, available: Callable | None = None,
              column: Column | None = None, row: Callable | None = None):
-    """Decorator registering cost ``name`` (see the module docstring).
+    """Decorator registering cost ``name`` (see the module docstring and
+    docs/extending.md).
 
     Examples
     --------
     A cost any representation has, recorded in a column of its own::
 
+        import math
+        import numpy as np
         from evomod.columns import Column
         from evomod.costs import register
 
-        @register("outputs_on", column=Column("outputs_on", description="ones in the best's outputs"))
-        def outputs_on(rep, pop, params):
-            return np.unpackbits(pop.tables.view(np.uint8), axis=None).reshape(len(pop.tables), -1).sum(1)
+        @register("ones", column=Column("ones", "float64", math.nan, "rows where the best's output 0 is true"))
+        def ones(rep, pop, params):
+            bits = np.unpackbits(pop.tables[:, 0, :].view(np.uint8), axis=1)
+            return bits.sum(axis=1).astype(np.float64)
     """
     if column is not None and row is None:
         def row(rep, pop, i, params):
@@ -91,7 +95,7 @@ def recorders(rep) -> list[tuple[str, Callable]]:
 
 
 @_priced_by_representation("connections", Column(
-    "connections", description="connections of the best (two wires per effective gate and one per output)"))
+    "connections", description="connections of the best (network) or wires of its effective circuit (NAND)"))
 def connections(rep, pop, params):
     """Number of connections (network) or wires of the effective circuit (NAND)."""
     return rep.cost("connections", pop, params)

@@ -35,6 +35,8 @@ SMALL = {"generations": 40, "population": 60, "modularity": {"every": 0}}
 def registries():
     """Every registry as it was before the test (plug-ins and discovery state)."""
     saved = [(r, dict(r._entries), set(r._discovered), r._all_discovered) for r in REGISTRIES]
+    for r in REGISTRIES:  # as in a fresh process: entry points not scanned yet
+        r._all_discovered = False
     modules = set(sys.modules)
     yield
     for r, entries, discovered, done in saved:
