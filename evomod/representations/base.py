@@ -149,7 +149,8 @@ class Representation:
         raise NotImplementedError
 
     def row_costs(self, pop: Population, i: int, params) -> dict[str, float]:
-        """``connections`` and ``wiring`` of row ``i`` (those it has), for the records."""
+        """Row ``i``'s value of each cost in ``costs`` that has a record column
+        (``connections``, ``wiring``), for the records; cheaper than ``cost``."""
         return {}
 
     def to_graph(self, genome: np.ndarray, inputs=None, directed: bool = False):
