@@ -271,7 +271,12 @@ def test_invalid_input_name_names_task_inputs():
 
 
 def test_invalid_input_name_rejected_without_goals():
-    error_of({"task": {"inputs": ["x", "y", "z", "not"], "goals": {}}, "schedule": {"name": "rmvg"}})
+    # no goal reads the bad name (rmvg ignores the task's goals): the name itself is refused
+    raw = {"task": {"inputs": ["x", "y", "z", "not"], "goals": {"G": "x & y"}}, "schedule": {"name": "rmvg"}}
+    e = error_of(raw)
+    assert e.key == "task.inputs" and "'not'" in str(e)
+    raw["task"]["inputs"][3] = "w"
+    assert C.validate(raw).task.inputs == ["x", "y", "z", "w"]  # the same config with a valid name loads
 
 
 # --- sources and overrides ---------------------------------------------------------------------
