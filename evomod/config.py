@@ -265,13 +265,65 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> dict:
 
 
 def load(source: str | Path | dict | None = None, overrides: Iterable[str] = (), **updates) -> Config:
-    """Load and validate a config.
+    """Load and validate a config: what ``evomod run`` does with its arguments.
+
+    The source is read, the ``overrides`` are applied in order, then the
+    ``updates``, and the result is validated once: every table against its
+    plug-in's parameter model, then the rules that span tables (goals vs the
+    representation's outputs, the schedule's goals, objectives vs the
+    selection strategy, population-dependent selection rules).
 
     Parameters
     ----------
-    source : preset name, path to a TOML file, raw dict, or None for the default preset.
-    overrides : ``"dotted.key=value"`` strings, as ``evomod run --set``.
-    **updates : top-level keys to replace (``seed=7``, ``generations=500``).
+    source : str, pathlib.Path, dict or None
+        A preset name (``evomod presets`` lists them), a path to a TOML file
+        (ending in ``.toml`` or existing), a raw mapping as read from TOML
+        (copied, not modified), or None for the default preset
+        ``ka2005-logic-mvg``.
+    overrides : iterable of str
+        ``"dotted.key=value"`` strings, as ``evomod run --set``; values are
+        TOML (``[1, 2]``, ``true``, ``"s"``), a bare word is a string.
+    **updates
+        Top-level keys to replace after the overrides (``seed=7``,
+        ``generations=500``).
+
+    Returns
+    -------
+    Config
+        The validated, immutable config. Plug-in tables (``task``,
+        ``representation``, ``selection``, ``schedule``) are instances of
+        their plug-in's parameter model; derived defaults are filled in
+        (``representation.settle_steps = gates + 1``).
+
+    Raises
+    ------
+    ConfigError
+        With a one-line message naming the key and what is allowed, and the
+        key in ``.key``: an unknown preset, an unreadable or invalid TOML
+        file, a malformed override, an unknown key, a value of the wrong
+        type or out of range, or an inconsistent combination.
+
+    See Also
+    --------
+    validate : validate a raw mapping.
+    to_toml : the full config as commented TOML (``evomod presets NAME``).
+
+    Examples
+    --------
+    >>> cfg = load("ka2005-logic-g1", ["selection.pm=0.5"], seed=3, generations=5000)
+    >>> cfg.selection.pm, cfg.seed, cfg.generations, cfg.schedule.name, cfg.schedule.goals
+    (0.5, 3, 5000, 'fixed', ['G1'])
+    >>> cfg.representation.settle_steps          # derived: gates + 1
+    13
+    >>> load("ka2005-logic-g1", ["selection.pmm=0.5"])
+    Traceback (most recent call last):
+    ...
+    evomod.registry.ConfigError: unknown key 'selection.pmm'; allowed here: name, pm, pc, elite
+    >>> try:
+    ...     load(None, ["selection.pm=2"])
+    ... except ConfigError as exc:
+    ...     print(exc.key)
+    selection.pm
     """
     raw = apply_overrides(read_raw(source), overrides)
     raw.update(updates)
