@@ -211,7 +211,8 @@ class LayeredNetworks(Representation):
         # size, connection count and wiring change only when connections do
         _wir.connection_costs(pop.genomes, x["rewired"], self.optimal, s.layer_start, s.slot_start, s.slot_src,
                               s.slot_dst, s.node_x, s.node_y, x["connections"], x["wiring"], pop.size)
-        _lay.evaluate(pop.genomes, s.layer_start, s.slot_start, s.slot_src, s.slot_dst, s.act,
+        kernel = _lay.evaluate_parallel if self.parallel else _lay.evaluate
+        kernel(pop.genomes, s.layer_start, s.slot_start, s.slot_src, s.slot_dst, s.act,
                       s.input_levels, self.inputs, self.n_rows, pop.stale, pop.tables)
 
     def vary(self, pop, keep, selection, state):

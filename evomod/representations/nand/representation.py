@@ -92,7 +92,8 @@ class NandCircuits(Representation):
 
     def evaluate(self, pop):
         s = self.spec
-        _circ.evaluate(pop.genomes, s.n_inputs, s.n_gates, s.n_outputs, s.settle_steps, self.inputs,
+        kernel = _circ.evaluate_parallel if self.parallel else _circ.evaluate
+        kernel(pop.genomes, s.n_inputs, s.n_gates, s.n_outputs, s.settle_steps, self.inputs,
                        self.mask, pop.stale, pop.tables, pop.valid, pop.size, pop.extra["effective"])
 
     def vary(self, pop, keep, selection, state):
@@ -117,6 +118,10 @@ class NandCircuits(Representation):
 
     def to_graph(self, genome, inputs=None, directed=False):
         return _circ.to_graph(genome, self.spec, inputs, directed)
+
+    def adjacency(self, genome, directed=False):
+        s = self.spec
+        return _circ.graph_matrix(genome, s.n_inputs, s.n_gates, s.n_outputs, bool(directed))[0]
 
     def headline(self, genome, size):
         s = self.spec
