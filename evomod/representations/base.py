@@ -232,9 +232,9 @@ def copy_rows(pairs, rows, parents):
 
 
 @njit(cache=True, parallel=True)
-def _copy_parallel(src, dst, rows, parents):
+def _copy_parallel(src, dst, rows, parents, n_chunks):
     n = rows.shape[0]
-    n_chunks = min(n, 4 * get_num_threads())
+    n_chunks = max(1, min(n, n_chunks))
     for c in prange(n_chunks):
         for j in range(c * n // n_chunks, (c + 1) * n // n_chunks):
             i = rows[j]
@@ -244,11 +244,11 @@ def _copy_parallel(src, dst, rows, parents):
 
 
 @njit(cache=True)
-def copy_rows_parallel(pairs, rows, parents):
-    """:func:`copy_rows` with each array's rows copied in a ``prange``."""
+def copy_rows_parallel(pairs, rows, parents, n_chunks):
+    """:func:`copy_rows` with each array's rows copied in a ``prange`` over ``n_chunks`` chunks."""
     for pair in literal_unroll(pairs):
         src, dst = pair
-        _copy_parallel(src, dst, rows, parents)
+        _copy_parallel(src, dst, rows, parents, n_chunks)
 
 
 _ALL_ROWS: dict[int, np.ndarray] = {}
@@ -261,7 +261,11 @@ def reproduce(parents: np.ndarray, pop: Population, spare: Population,
     in place when it can (the elite strategy copies L rows, not S); returns
     ``(population, spare)``, swapped when it could not. ``parallel`` copies
     with a ``prange`` (the same copies)."""
-    copy = copy_rows_parallel if parallel else copy_rows
+    if parallel:
+        chunks = 4 * get_num_threads()
+        copy = lambda pairs, rows, parents: copy_rows_parallel(pairs, rows, parents, chunks)  # noqa: E731
+    else:
+        copy = copy_rows
     moved, in_place = plan_copies(parents)
     if in_place:
         if moved.size:

@@ -42,7 +42,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit, prange
 
 from evomod import rng as _rng
 
@@ -359,11 +359,11 @@ def evaluate(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_le
 
 @njit(cache=True, parallel=True)
 def evaluate_parallel(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels,
-                      inputs, n_rows, todo, out_tables):
-    """:func:`evaluate` on all cores (``prange`` over chunks of rows); the
-    same tables, as every row is evaluated alone."""
+                      inputs, n_rows, todo, out_tables, n_chunks):
+    """:func:`evaluate` on all cores (``prange`` over ``n_chunks`` chunks of
+    rows); the same tables, as every row is evaluated alone."""
     size = genomes.shape[0]
-    n_chunks = min(size, 4 * get_num_threads())
+    n_chunks = max(1, min(size, n_chunks))
     for c in prange(n_chunks):
         _evaluate_rows(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels, inputs, n_rows,
                        todo, out_tables, c * size // n_chunks, (c + 1) * size // n_chunks)

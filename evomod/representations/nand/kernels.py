@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit, prange
 
 from evomod import rng as _rng
 
@@ -378,12 +378,13 @@ def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
 
 @njit(cache=True, parallel=True)
 def evaluate_parallel(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
-                      todo, out_tables, settled, n_effective, effective):
-    """:func:`evaluate` on all cores: ``prange`` over chunks of rows, each
-    with its own scratch buffers. Every row's result is what :func:`evaluate`
-    writes (a row is evaluated alone), so the two are interchangeable."""
+                      todo, out_tables, settled, n_effective, effective, n_chunks):
+    """:func:`evaluate` on all cores: ``prange`` over ``n_chunks`` chunks of
+    rows (a few per thread), each with its own scratch buffers. Every row's
+    result is what :func:`evaluate` writes (a row is evaluated alone), so the
+    two are interchangeable."""
     size = genomes.shape[0]
-    n_chunks = min(size, 4 * get_num_threads())
+    n_chunks = max(1, min(size, n_chunks))
     for c in prange(n_chunks):
         _evaluate_rows(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask, todo, out_tables, settled,
                        n_effective, effective, c * size // n_chunks, (c + 1) * size // n_chunks)
