@@ -72,6 +72,19 @@ class ModularityParams(Section):
     coverage: bool = Field(False, description=(
         "also log coverage at the same generations: the fraction of the current goal's sub-goals "
         "(sub-expressions) that some gate computes, up to complement (logic tasks; NaN otherwise)"))
+    null: Literal["full", "sequential"] = Field("full", description=(
+        "estimator of Q_rand and Q_max on a new degree sequence: full (n_random networks, 16 annealing "
+        "runs) or sequential (the same draws, stopped once Q_rand's standard error is <= 0.002 and once "
+        "3 annealing runs in a row gain nothing; several times cheaper, its error is in docs/speed.md)"))
+
+
+class EngineParams(Section):
+    parallel: bool = Field(False, description=(
+        "evaluate and score individuals, and copy rows, in numba prange kernels on all cores; the same "
+        "records as the serial run (worth it from a few thousand individuals, see docs/scaling.md)"))
+    threads: int = Field(0, ge=0, le=1024, description=(
+        "threads for parallel = true (0: numba's default, every core; more than numba's NUMBA_NUM_THREADS "
+        "is capped to it)"))
 
 
 class Config(Section):
@@ -88,6 +101,7 @@ class Config(Section):
     selection: SerializeAsAny[Section]
     schedule: SerializeAsAny[Section]
     modularity: ModularityParams = ModularityParams()
+    engine: EngineParams = EngineParams()
 
 
 # --- validation ---------------------------------------------------------------
@@ -369,7 +383,7 @@ def to_toml(config: Config, title: str = "") -> str:
 
     data = to_dict(config)
     emit(config, data)
-    for section in ("task", "representation", "fitness", "objectives", "selection", "schedule", "modularity"):
+    for section in ("task", "representation", "fitness", "objectives", "selection", "schedule", "modularity", "engine"):
         model, table = getattr(config, section), data[section]
         scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
         lines.append(f"\n[{section}]")

@@ -511,3 +511,16 @@ def test_modularity_functional_checks(tmp_path, capsys):
     assert out["mutation"]["inside"] > out["mutation"]["across"]
     assert main(["modularity", str(path), "--measure", "functional"]) == 0
     assert "sub-goal coverage" in capsys.readouterr().out
+
+
+def test_first_run_note_when_numba_has_no_compiled_kernels(tmp_path):
+    code = ("from evomod import config; from evomod.cli.run import _kernels_not_compiled; "
+            "print(_kernels_not_compiled(config.load(None)), _kernels_not_compiled(config.load('clune2013-pa')))")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "empty")}
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert fresh.stdout.split() == ["True", "True"]  # an empty cache: the note is printed
+    main(["run", "--generations", "3", "--set", "population=20", "--set", "selection.elite=5",
+          "--out", str(tmp_path / "run")])
+    from evomod.cli.run import _kernels_not_compiled
+
+    assert not _kernels_not_compiled(C.load(None))  # compiled by that run: no note

@@ -92,7 +92,7 @@ def test_presets_differ_as_documented():
 
 def _schema_models(cfg):
     return {"": type(cfg), **{name: type(getattr(cfg, name)) for name in (
-        "task", "representation", "fitness", "objectives", "selection", "schedule", "modularity")}}
+        "task", "representation", "fitness", "objectives", "selection", "schedule", "modularity", "engine")}}
 
 
 @pytest.mark.parametrize("preset", PRESETS)

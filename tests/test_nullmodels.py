@@ -491,3 +491,40 @@ def test_bad_input_raises(bad):
 def test_bad_n_random_raises():
     with pytest.raises(ValueError):
         modularity.qm(np.eye(3), False, n_random=0)
+
+
+def test_sequential_estimator_is_a_prefix_of_the_full_one():
+    from evomod.modularity.swaps import SWAPS_PER_EDGE
+
+    A = nx.to_numpy_array(nx.gnm_random_graph(14, 26, seed=4))
+    G = nullmodel.canonical_realisation(A, False)
+    m = int(G.sum() // 2)
+    state = lambda: normalised._state(7, 1)  # noqa: E731
+    # stopped after exactly 30 samples (n_min 30, any SE accepted): the mean of the full chain's first 30
+    seq, used = nullmodel._q_rand_sequential(G, False, 1000, SWAPS_PER_EDGE * m, 3, state(), 30, 1.0)
+    assert used == 30
+    assert seq == nullmodel._q_rand_kernel(G, False, 30, SWAPS_PER_EDGE * m, 3, state())
+    # never stopped early (SE 0 is never reached): the full estimate itself
+    seq, used = nullmodel._q_rand_sequential(G, False, 200, SWAPS_PER_EDGE * m, 3, state(), 2, 0.0)
+    assert used == 200 and seq == pytest.approx(nullmodel._q_rand_kernel(G, False, 200, SWAPS_PER_EDGE * m, 3,
+                                                                            state()), abs=1e-12)
+    # Q_max: the best of the full estimator's first runs, so never above it
+    steps = nullmodel.ANNEAL_STEPS_PER_ITEM * (G.shape[0] + m)
+    args = (G, False, 16, steps, nullmodel.ANNEAL_T_START, nullmodel.ANNEAL_T_END, 3)
+    full = nullmodel._q_max_kernel(*args, normalised._state(7, 2))
+    best, runs = nullmodel._q_max_sequential(*args, normalised._state(7, 2), 4, 3)
+    assert 4 <= runs <= 16 and best <= full
+    assert nullmodel._q_max_sequential(*args, normalised._state(7, 2), 16, 16)[0] == full
+
+
+def test_sequential_estimates_are_cached_apart():
+    A = nx.to_numpy_array(nx.gnm_random_graph(12, 22, seed=2))
+    cache = modularity.DegreeCache()
+    full = modularity.qm(A, n_random=200, cache=cache)
+    seq = modularity.qm(A, n_random=200, cache=cache, null="sequential")
+    keys = sorted(cache.entries(), key=lambda k: k[2])
+    assert [k[2] for k in keys] == [nullmodel.NULL_VERSION, nullmodel.NULL_VERSION + "/seq"]
+    assert keys[0][3] == keys[1][3]
+    assert seq.q == full.q and abs(seq.q_rand - full.q_rand) < 0.01 and seq.q_max <= full.q_max
+    with pytest.raises(ValueError, match="null"):
+        modularity.qm(A, n_random=20, null="fast")

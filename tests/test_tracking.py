@@ -158,3 +158,20 @@ def test_q_without_the_null_model_logs_the_same_q(logged):
     assert plain.modularity["labels"] == logged.modularity["labels"]
     assert plain.modularity["qm"] is None and "modularity.qm = false" in plain.modularity["reason"]
     assert plain.modularity["randomisations"] == 0
+
+
+@pytest.mark.parametrize("preset", sorted(C.preset_names()))
+def test_every_preset_logs_qm_every_generation(preset):
+    m = C.load(preset).modularity
+    assert (m.every, m.qm) == (1, True)
+    if preset.startswith("clune2013"):  # Clune et al. measured the directed wiring graph
+        assert m.directed
+
+
+def test_a_clune_preset_logs_directed_qm():
+    cfg = C.load("clune2013-pcc", ["population=60", "selection.mu=30", "modularity.n_random=40"],
+                 generations=4, seed=1)
+    cols = run(cfg).records.columns()
+    assert np.isfinite(cols["q"]).all()
+    qm = cols["qm"][np.isfinite(cols["qm"])]
+    assert qm.size > 0 and (qm <= 1 + 1e-12).all()

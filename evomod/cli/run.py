@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from evomod.registry import ConfigError
@@ -35,12 +36,37 @@ def command(args) -> int:
     check_out_dir(out)
     if args.checkpoint_every < 1:
         raise ConfigError(f"--checkpoint-every {args.checkpoint_every}: must be >= 1", "--checkpoint-every")
+    if not args.quiet and _kernels_not_compiled(cfg):
+        print("evomod: compiling numba kernels for this setup (first run after installing; cached for the next "
+              "runs)...", file=sys.stderr, flush=True)
     result = run(cfg, progress=not args.quiet, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every)
     write_run(result, out, source=name, plot=True)
     if args.checkpoint and result.status != "interrupted":
         Path(args.checkpoint).unlink(missing_ok=True)  # the run is complete on disk
     print(summary_text(result, out))
     return 130 if result.status == "interrupted" else 0
+
+
+def _kernels_not_compiled(cfg) -> bool:
+    """Whether numba's cache lacks kernels this config runs (a fresh install):
+    the first run then spends most of its time compiling. Reads numba's cache
+    index; any doubt counts as compiled (no note)."""
+    try:
+        from evomod.engine.loop import score
+
+        kernels = [score]
+        if cfg.representation.name == "nand":
+            from evomod.representations.nand.kernels import evaluate
+            kernels.append(evaluate)
+        elif cfg.representation.name == "layered":
+            from evomod.representations.layered.kernels import evaluate
+            kernels.append(evaluate)
+        if cfg.modularity.every:
+            from evomod.modularity.search import bisection_kernel, quick_max_q_kernel
+            kernels.append(bisection_kernel if cfg.modularity.method == "bisection" else quick_max_q_kernel)
+        return any(not k._cache._cache_file._load_index() for k in kernels)
+    except Exception:  # numba's cache layout is not public API
+        return False
 
 
 def _source_name(source: str | None) -> str:

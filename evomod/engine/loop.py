@@ -14,8 +14,9 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from evomod import modularity as _mod
 from evomod import rng as _rng
@@ -58,6 +59,34 @@ def score(tables, valid, target, size, n_pairs, penalty, free, fitness, performa
     return best, total_fitness, top
 
 
+@njit(cache=True, parallel=True)
+def score_parallel(tables, valid, target, size, n_pairs, penalty, free, fitness, performance, cases):
+    """:func:`score` with the rows in a ``prange``; the best row and the sum
+    are then taken in row order, so the result is :func:`score`'s exactly."""
+    n, k_out, n_words = tables.shape
+    correct = np.empty(n, dtype=np.int64)
+    for i in prange(n):
+        total = 0
+        for k in range(k_out):
+            for w in range(n_words):
+                bits = ~(tables[i, k, w] ^ target[k, w]) & valid[i, w]
+                cases[i, k * n_words + w] = bits
+                total += popcount(bits)
+        correct[i] = total
+        performance[i] = total / n_pairs
+        extra = size[i] - free
+        fitness[i] = performance[i] - (penalty * extra if extra > 0 else 0.0)
+    top = 0
+    best = 0
+    total_fitness = 0.0
+    for i in range(n):
+        total_fitness += fitness[i]
+        top = max(top, correct[i])
+        if fitness[i] > fitness[best]:
+            best = i
+    return best, total_fitness, top
+
+
 def _goal_expressions(task: _tasks.Task, schedule) -> dict[str, list[str]]:
     return {name: task.expressions.get(name, [name]) for name in schedule.names}
 
@@ -78,11 +107,13 @@ class _Loop:
         self.objectives = (self.fitness.reshape(size, 1) if self.scalar
                            else np.empty((size, 1 + len(obj.separate))))
         self.recorded = recorders(rep)  # costs with a record column
+        self.parallel = config.engine.parallel
+        self.score_kernel = score_parallel if self.parallel else score
 
     def score(self, target) -> tuple[int, bool]:
         """Scores every row against ``target``; returns (best row, whether any row solves it)."""
         cfg = self.config
-        best, total, top = score(self.pop.tables, self.pop.valid, target, self.pop.size, self.n_cases,
+        best, total, top = self.score_kernel(self.pop.tables, self.pop.valid, target, self.pop.size, self.n_cases,
                                  cfg.fitness.gate_penalty, cfg.fitness.free_gates, self.fitness,
                                  self.performance, self.cases)
         if not self.scalar:
@@ -103,7 +134,7 @@ class _Loop:
         # lexicase reads cases word by word: padding bits (tables of < 64 rows)
         # are 0 for every row, so they filter nothing
         parents, keep = select(self.objectives, self.state, sel_params, (self.cases, 64 * self.cases.shape[1]))
-        self.pop, self.spare = reproduce(parents, self.pop, self.spare)
+        self.pop, self.spare = reproduce(parents, self.pop, self.spare, self.parallel)
         self.rep.vary(self.pop, keep, sel_params, self.state)
 
 
@@ -176,6 +207,8 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
     started = time.perf_counter()
     task = _tasks.build(config.task)
     rep = representation_of(config, task)
+    rep.parallel = config.engine.parallel
+    threads = _set_threads(config.engine)
     init_seq, evolve_seq, schedule_seq, modularity_seq = np.random.SeedSequence(config.seed).spawn(4)
     schedule = SCHEDULES.get(config.schedule.name).fn(config.schedule, task.goals, task.inputs, schedule_seq)
     select, sel_params = SELECTION.get(config.selection.name).fn, config.selection
@@ -185,7 +218,7 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
     unsolved = set(schedule.names) if schedule.finite else None
     status, best = "finished", 0
     every, directed = config.modularity.every, config.modularity.directed
-    tracker = ModularityTracker(config.modularity, lambda g: rep.to_graph(g, directed=directed)[0],
+    tracker = ModularityTracker(config.modularity, lambda g: rep.adjacency(g, directed),
                                 modularity_seq)
     function = FunctionTracker(config.modularity, rep, task, tracker.seed)
     measured, start, elapsed = None, 0, 0.0
@@ -240,6 +273,8 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
         if bar is not None:
             bar.update(rec.length - bar.n)
             bar.close()
+        if threads is not None:
+            numba.set_num_threads(threads)
     final = rec.length - 1
     best_genome = loop.pop.genomes[best].copy()
     return RunResult(
@@ -265,6 +300,16 @@ def _final_modularity(tracker: ModularityTracker, genome, rep, config: Config, i
         out = partition_summary(dataclasses.replace(result, reason="not computed: modularity.every = 0"), names)
     out["directed"] = config.modularity.directed
     return out
+
+
+def _set_threads(params) -> int | None:
+    """Use ``engine.threads`` threads for the prange kernels; returns the
+    number to restore after the run (None: nothing changed)."""
+    if not params.parallel or not params.threads:
+        return None
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(params.threads, numba.config.NUMBA_NUM_THREADS))
+    return before
 
 
 def _progress_bar(total: int, enabled: bool):

@@ -40,12 +40,13 @@ class ModularityTracker:
         self.graphs_measured = 0
         self.randomisations = 0
         self._memo: dict[bytes, _mod.QmResult] = {}
-        self._last_genome: np.ndarray | None = None
+        self._last_genome: bytes | None = None
         self._last: _mod.QmResult | None = None
 
     def measure(self, genome: np.ndarray) -> _mod.QmResult:
         """Q, Q_m and the best partition of one genome's graph."""
-        if self._last_genome is not None and np.array_equal(genome, self._last_genome):
+        raw = genome.tobytes()  # ~0.2 us; np.array_equal costs ~5 us, every generation
+        if raw == self._last_genome:
             return self._last
         A = self.graph_of(genome)
         key = A.shape[0].to_bytes(2, "little") + np.packbits(A > 0).tobytes()
@@ -53,7 +54,7 @@ class ModularityTracker:
         if result is None:
             if self.params.qm:
                 result = _mod.qm(A, self.params.directed, self.params.n_random, self.seed, self.cache,
-                                 self.params.method)
+                                 self.params.method, self.params.null)
             else:
                 result = _mod.q_only(A, self.params.directed, self.params.n_random, self.seed,
                                      self.params.method)
@@ -63,7 +64,7 @@ class ModularityTracker:
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
             self._memo[key] = result
-        self._last_genome = genome.copy()
+        self._last_genome = raw
         self._last = result
         return result
 

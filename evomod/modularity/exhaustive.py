@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from evomod.bits import copy_into
 from evomod.modularity.score import _EPS, _modularity_matrix, q_kernel
 
 EXHAUSTIVE_MAX_N = 12
@@ -43,7 +44,7 @@ def exhaustive_kernel(A, directed):
         if i == n - 1:
             if qp[n] > best + _EPS:
                 best = qp[n]
-                best_lab[:] = lab
+                copy_into(best_lab, lab, n)
         else:
             i += 1
             lab[i] = -1

@@ -14,8 +14,14 @@ from evomod.modularity.nullmodel import (
     ANNEAL_STEPS_PER_ITEM,
     ANNEAL_T_END,
     ANNEAL_T_START,
+    SEQ_MIN_RANDOM,
+    SEQ_MIN_RUNS,
+    SEQ_PATIENCE,
+    SEQ_SE,
     _q_max_kernel,
+    _q_max_sequential,
     _q_rand_kernel,
+    _q_rand_sequential,
     canonical_realisation,
     degree_key,
 )
@@ -71,8 +77,10 @@ def _state(seed, stream):
 def null_seed(key) -> int:
     """Seed of Q_rand and Q_max for a degree key: a hash of the degree
     sequence (``n_random`` left out), so the null model's estimates depend on
-    the sequence and nothing else."""
+    the sequence and nothing else. A sequential estimator's key gets the
+    full one's seed: its draws are a prefix of the full estimator's."""
     directed, _n_random, version, degrees = key
+    version = version.split("/")[0]
     digest = hashlib.blake2b(repr((directed, version, degrees)).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 
@@ -178,13 +186,16 @@ def q_max(A, directed=False, seed=None, *, n_steps=None, n_runs=ANNEAL_RUNS,
 
 
 def _q_max_of(W, directed, seed, n_steps=None, n_runs=ANNEAL_RUNS, t_start=ANNEAL_T_START,
-              t_end=ANNEAL_T_END, n_restarts=QM_RESTARTS):
+              t_end=ANNEAL_T_END, n_restarts=QM_RESTARTS, null="full"):
     """Annealed Q_max of the degree sequence of ``W`` alone (no input witness)."""
     G = canonical_realisation(W, directed)
     if n_steps is None:
         n_arcs = int(np.count_nonzero(G) - np.count_nonzero(np.diagonal(G)))
         n_edges = n_arcs if directed else n_arcs // 2
         n_steps = ANNEAL_STEPS_PER_ITEM * (G.shape[0] + n_edges)
+    if null == "sequential":
+        return float(_q_max_sequential(G, bool(directed), int(n_runs), int(n_steps), float(t_start), float(t_end),
+                                       int(n_restarts), _state(seed, 2), SEQ_MIN_RUNS, SEQ_PATIENCE)[0])
     return float(_q_max_kernel(G, bool(directed), int(n_runs), int(n_steps), float(t_start),
                                float(t_end), int(n_restarts), _state(seed, 2)))
 
@@ -211,7 +222,7 @@ def q_only(A, directed=False, n_random=1000, seed=0, method="search") -> QmResul
                     "not computed: modularity.qm = false")
 
 
-def qm(A, directed=False, n_random=1000, seed=0, cache=None, method="search") -> QmResult:
+def qm(A, directed=False, n_random=1000, seed=0, cache=None, method="search", null="full") -> QmResult:
     """Normalised modularity ``Q_m = (Q_real - Q_rand) / (Q_max - Q_rand)``.
 
     Q_m is 0 for a network as modular as a random one with its degrees and 1
@@ -238,6 +249,16 @@ def qm(A, directed=False, n_random=1000, seed=0, cache=None, method="search") ->
     method : {"search", "bisection"}
         How Q_real is found: the default search, or recursive spectral
         bisection alone (Clune et al.). Q_rand and Q_max always use the search.
+    null : {"full", "sequential"}
+        ``"full"``: Q_rand over ``n_random`` networks and Q_max from all
+        ``ANNEAL_RUNS`` annealing runs. ``"sequential"``: the same draws,
+        stopped early: Q_rand once its standard error is at most ``SEQ_SE``
+        (0.002; at least ``SEQ_MIN_RANDOM`` = 100 networks, at most
+        ``n_random``), Q_max once ``SEQ_PATIENCE`` (3) runs in a row (after
+        at least ``SEQ_MIN_RUNS`` = 4) found nothing better. Several times
+        cheaper on a new degree sequence; how far its Q_m is from the full
+        estimate on evolved networks is in docs/speed.md. Cached apart from
+        the full estimator's values (``degree_key``).
 
     Returns
     -------
@@ -298,7 +319,7 @@ def qm(A, directed=False, n_random=1000, seed=0, cache=None, method="search") ->
     # sample on average, which moves Q_m by ~0.003)
     q_real, labels = _q_real(W, directed, seed, method)
     q_real = float(q_real)
-    key = degree_key(W, directed, n_random)
+    key = degree_key(W, directed, n_random, null)
     hit = cache.get(key) if cache is not None else None
     if hit is not None:
         qr, qx = hit
@@ -306,9 +327,13 @@ def qm(A, directed=False, n_random=1000, seed=0, cache=None, method="search") ->
         G = canonical_realisation(W, directed)
         m = int(np.count_nonzero(G) - np.count_nonzero(np.diagonal(G)))
         m = m if directed else m // 2
-        qr = float(_q_rand_kernel(G, directed, n_random, SWAPS_PER_EDGE * m, QM_RESTARTS,
-                                  _state(null_seed(key), 1)))
-        qx = _q_max_of(W, directed, null_seed(key))
+        if null == "sequential":
+            qr = float(_q_rand_sequential(G, directed, n_random, SWAPS_PER_EDGE * m, QM_RESTARTS,
+                                          _state(null_seed(key), 1), min(SEQ_MIN_RANDOM, n_random), SEQ_SE)[0])
+        else:
+            qr = float(_q_rand_kernel(G, directed, n_random, SWAPS_PER_EDGE * m, QM_RESTARTS,
+                                      _state(null_seed(key), 1)))
+        qx = _q_max_of(W, directed, null_seed(key), null=null)
     else:
         # The null model is this one graph: no spread to normalise by. NaN
         # marks it in the cache, as Q estimates of relabelled copies of the

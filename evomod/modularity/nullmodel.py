@@ -48,6 +48,7 @@ import numpy as np
 from numba import njit
 
 from evomod import rng as _rng
+from evomod.bits import copy_into
 from evomod.modularity.search import quick_max_q_kernel
 from evomod.modularity.swaps import _apply, _edge_arrays, _fill, _propose, _steps
 
@@ -88,6 +89,34 @@ def _q_rand_kernel(A, directed, n_random, n_swaps, n_restarts, state):
         qv, _lab = quick_max_q_kernel(W, directed, n_restarts, state)
         total += qv
     return total / n_random
+
+
+@njit(cache=True)
+def _q_rand_sequential(A, directed, n_max, n_swaps, n_restarts, state, n_min, se_max):
+    """:func:`_q_rand_kernel` stopped once the standard error of the mean is
+    at most ``se_max`` (after at least ``n_min`` samples, at most ``n_max``).
+    The chain and its draws are the same, so the first k samples are the full
+    estimator's first k. Returns ``(mean, samples used)``."""
+    n = A.shape[0]
+    src, dst, eid = _edge_arrays(A, directed)
+    diag = np.zeros(n)
+    for i in range(n):
+        diag[i] = 1.0 if A[i, i] > 0 else 0.0
+    W = np.empty((n, n))
+    buf = np.empty(6, dtype=np.int64)
+    total = 0.0
+    total2 = 0.0
+    for k in range(1, n_max + 1):
+        _steps(src, dst, eid, directed, n_swaps, state, buf)
+        _fill(src, dst, diag, directed, W)
+        qv, _lab = quick_max_q_kernel(W, directed, n_restarts, state)
+        total += qv
+        total2 += qv * qv
+        if k >= n_min and k < n_max:
+            var = max(total2 - total * total / k, 0.0) / (k - 1)
+            if var <= se_max * se_max * k:  # SE^2 = var / k
+                return total / k, k
+    return total / n_max, n_max
 
 
 # --- Q_max: simulated annealing over (graph, partition) --------------------------------
@@ -201,9 +230,9 @@ def _anneal_kernel(A, directed, labels0, n_steps, t_start, t_end, state):
                 cur += dq
         if cur > best + 1e-12:
             best = cur
-            best_src[:] = src
-            best_dst[:] = dst
-            best_lab[:] = labels
+            copy_into(best_src, src, src.shape[0])
+            copy_into(best_dst, dst, dst.shape[0])
+            copy_into(best_lab, labels, n)
         T *= ratio
     G = np.empty((n, n))
     _fill(best_src, best_dst, diag, directed, G)
@@ -223,6 +252,28 @@ def _q_max_kernel(A, directed, n_runs, n_steps, t_start, t_end, n_restarts, stat
         qs, _l = quick_max_q_kernel(G, directed, n_restarts, state)
         best = max(best, qa, qs)
     return best
+
+
+@njit(cache=True)
+def _q_max_sequential(A, directed, n_runs, n_steps, t_start, t_end, n_restarts, state, min_runs, patience):
+    """:func:`_q_max_kernel` stopped once ``patience`` runs in a row (after at
+    least ``min_runs``) found nothing better; the same draws, so its value is
+    the best of the full estimator's first runs. Returns ``(best, runs used)``."""
+    q0, lab0 = quick_max_q_kernel(A, directed, n_restarts, state)
+    best = q0
+    idle = 0
+    for r in range(n_runs):
+        qa, G, lab = _anneal_kernel(A, directed, lab0, n_steps, t_start, t_end, state)
+        qs, _l = quick_max_q_kernel(G, directed, n_restarts, state)
+        value = max(qa, qs)
+        if value > best:
+            best = value
+            idle = 0
+        else:
+            idle += 1
+        if r + 1 >= min_runs and idle >= patience:
+            return best, r + 1
+    return best, n_runs
 
 
 # --- canonical realisation and cache key ---------------------------------------------
@@ -261,13 +312,36 @@ def _key_codes(W, directed):
             codes[k] = lead * 2 + loop[a]
             any_loop = any_loop or loop[a] > 0
             k += 1
-    return np.sort(codes[:k]), any_loop
+    for i in range(1, k):  # insertion sort (k <= a few dozen): np.sort costs seconds of compile time
+        v = codes[i]
+        j = i - 1
+        while j >= 0 and codes[j] > v:
+            codes[j + 1] = codes[j]
+            j -= 1
+        codes[j + 1] = v
+    return codes[:k], any_loop
 
 
-def degree_key(W, directed, n_random):
+# Estimators of Q_rand and Q_max (``modularity.null``): "full" draws n_random
+# networks and runs every annealing run; "sequential" stops each as soon as
+# more draws would hardly change it (see normalised.qm). Their entries are
+# keyed apart: the version field of a sequential key is NULL_VERSION + "/seq".
+NULL_ESTIMATORS = ("full", "sequential")
+# Sequential Q_rand: at least SEQ_MIN_RANDOM networks, stop once the standard
+# error of the mean is <= SEQ_SE. Sequential Q_max: at least SEQ_MIN_RUNS
+# annealing runs, stop after SEQ_PATIENCE in a row found nothing better.
+SEQ_MIN_RANDOM = 100
+SEQ_SE = 0.002
+SEQ_MIN_RUNS = 4
+SEQ_PATIENCE = 3
+
+
+def degree_key(W, directed, n_random, null="full"):
     """Cache key of an adjacency matrix (an edge is ``W > 0``).
 
-    ``(directed, n_random, NULL_VERSION, degrees)``: ``degrees`` is the
+    ``(directed, n_random, version, degrees)``: ``version`` is
+    ``NULL_VERSION``, followed by ``"/seq"`` for the sequential estimator
+    (``null="sequential"``); ``degrees`` is the
     sorted tuple of degrees (undirected) or of ``(in, out)`` pairs
     (directed), nodes without edges left out (they change no Q); when the
     graph has self-loops each entry also carries its node's loop flag:
@@ -281,7 +355,10 @@ def degree_key(W, directed, n_random):
                 else tuple(((x >> 1) // n, (x >> 1) % n) for x in c))
     else:
         degs = tuple((x >> 1, x & 1) for x in c) if any_loop else tuple(x >> 1 for x in c)
-    return (bool(directed), int(n_random), NULL_VERSION, degs)
+    if null not in NULL_ESTIMATORS:
+        raise ValueError(f"null must be one of {NULL_ESTIMATORS}, got {null!r}")
+    version = NULL_VERSION if null == "full" else NULL_VERSION + "/seq"
+    return (bool(directed), int(n_random), version, degs)
 
 
 def canonical_realisation(W, directed) -> np.ndarray:

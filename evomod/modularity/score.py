@@ -131,8 +131,12 @@ def _modularity_matrix(A, directed):
 def _renumber(labels):
     """Labels 0..k-1 in order of first appearance (a new array); returns (labels, k)."""
     n = labels.shape[0]
-    lo = labels.min()
-    span = labels.max() - lo + 1
+    lo = labels[0]
+    hi = labels[0]
+    for i in range(1, n):  # a loop: labels.min() costs a second of compile time
+        lo = min(lo, labels[i])
+        hi = max(hi, labels[i])
+    span = hi - lo + 1
     new_of = np.full(span, -1, dtype=np.int64)
     out = np.empty(n, dtype=np.int64)
     k = 0

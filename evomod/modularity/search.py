@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 
 from evomod import rng as _rng
+from evomod.bits import copy_into
 from evomod.modularity.exhaustive import EXHAUSTIVE_MAX_N, exhaustive_kernel
 from evomod.modularity.louvain import local_moves, louvain_kernel
 from evomod.modularity.score import _EPS, _modularity_matrix, _q_of, _renumber, check_adjacency, q_kernel
@@ -247,7 +248,7 @@ def _kl_pass(B, labels, S, size, k, snap):
     cannot. Returns ``(gain, k)``; ``snap`` is scratch (n,)."""
     n = B.shape[0]
     moved = np.zeros(n, dtype=np.bool_)
-    snap[:] = labels
+    copy_into(snap, labels, n)
     total = 0.0
     best = 0.0
     for _ in range(n):
@@ -275,8 +276,8 @@ def _kl_pass(B, labels, S, size, k, snap):
         total += pick_gain
         if total > best + _EPS:
             best = total
-            snap[:] = labels
-    labels[:] = snap
+            copy_into(snap, labels, n)
+    copy_into(labels, snap, n)
     k = _sum_table(B, labels, S, size)
     return best, k
 
@@ -342,7 +343,7 @@ def _search(B, labels, n_restarts, state):
         if idle >= PATIENCE:
             break
         idle += 1
-        work[:] = best
+        copy_into(work, best, n)
         _perturb(work, k, state)
         work2, _k = _renumber(work)
         kk = _sum_table(B, work2, S, size)

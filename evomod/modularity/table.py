@@ -2,14 +2,15 @@
 
 Q_m's null model is a function of a degree sequence alone (it is seeded by
 the sequence, see ``modularity.normalised.null_seed``), so a table of the
-sequences the built-in logic-gate presets meet is a pure memo: a run that
+sequences the built-in logic-gate and Kashtan–Alon retina presets meet is a
+pure memo: a run that
 uses it logs exactly the values a run without it would compute, and saves
 ~0.1 s per degree sequence, which is most of the cost of logging Q_m every
 generation. Entries of another ``NULL_VERSION`` are never looked up.
 
 Rebuild it (after any change to the null model, with ``NULL_VERSION`` bumped)::
 
-    python scripts/rebuild_null_table.py     # ~10 minutes on one core
+    python scripts/rebuild_null_table.py     # ~30 minutes on one core
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import functools
 from pathlib import Path
 
 TABLE = Path(__file__).resolve().parent.parent / "data" / "qm-null.json.gz"
-PRESETS = ("ka2005-logic-mvg", "ka2005-logic-g1", "ka2005-logic-g2", "ka2005-logic-rmvg")
+PRESETS = ("ka2005-logic-mvg", "ka2005-logic-g1", "ka2005-logic-g2", "ka2005-logic-rmvg", "ka2005-retina-mvg",
+           "ka2005-retina-fixed")
 
 
 @functools.lru_cache(maxsize=1)

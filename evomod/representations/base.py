@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import literal_unroll, njit
+from numba import get_num_threads, literal_unroll, njit, prange
 
 from evomod.registry import ConfigError, Registry
 
@@ -95,6 +95,9 @@ class Representation:
     n_inputs: int
     n_outputs: int
     genome_dtype = np.int16
+    #: Set by the engine from ``engine.parallel``: a representation may then
+    #: evaluate (and vary) rows in numba ``prange`` kernels, with the same results.
+    parallel: bool = False
     costs: tuple[str, ...] = ()
     capabilities: frozenset[str] = frozenset()
 
@@ -156,6 +159,11 @@ class Representation:
     def to_graph(self, genome: np.ndarray, inputs=None, directed: bool = False):
         """``(A, names)``: the genome's wiring as an adjacency matrix, for modularity."""
         raise NotImplementedError
+
+    def adjacency(self, genome: np.ndarray, directed: bool = False) -> np.ndarray:
+        """``to_graph(genome, None, directed)[0]``; a representation may make it
+        faster (the modularity tracker calls it for every new best genome)."""
+        return self.to_graph(genome, None, directed)[0]
 
     def headline(self, genome: np.ndarray, size: int) -> str:
         """One line naming the genome type and its size."""
@@ -223,22 +231,50 @@ def copy_rows(pairs, rows, parents):
                 dst[i, c] = src[p, c]
 
 
+@njit(cache=True, parallel=True)
+def _copy_parallel(src, dst, rows, parents, n_chunks):
+    n = rows.shape[0]
+    n_chunks = max(1, min(n, n_chunks))
+    for c in prange(n_chunks):
+        for j in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            i = rows[j]
+            p = parents[i]
+            for col in range(src.shape[1]):
+                dst[i, col] = src[p, col]
+
+
+@njit(cache=True)
+def copy_rows_parallel(pairs, rows, parents, n_chunks):
+    """:func:`copy_rows` with each array's rows copied in a ``prange`` over ``n_chunks`` chunks."""
+    for pair in literal_unroll(pairs):
+        src, dst = pair
+        _copy_parallel(src, dst, rows, parents, n_chunks)
+
+
 _ALL_ROWS: dict[int, np.ndarray] = {}
 
 
-def reproduce(parents: np.ndarray, pop: Population, spare: Population) -> tuple[Population, Population]:
+def reproduce(parents: np.ndarray, pop: Population, spare: Population,
+              parallel: bool = False) -> tuple[Population, Population]:
     """Row i becomes a copy of row ``parents[i]`` in every array (tables and
     caches come along: they stay valid until the genome is varied). Copies
     in place when it can (the elite strategy copies L rows, not S); returns
-    ``(population, spare)``, swapped when it could not."""
+    ``(population, spare)``, swapped when it could not. ``parallel`` copies
+    with a ``prange`` (the same copies)."""
+    if parallel:
+        chunks = 4 * get_num_threads()
+        copy = lambda pairs, rows, parents: copy_rows_parallel(pairs, rows, parents, chunks)  # noqa: E731
+    else:
+        copy = copy_rows
     moved, in_place = plan_copies(parents)
     if in_place:
         if moved.size:
-            copy_rows(tuple(zip(pop.flat(), pop.flat())), moved, parents)
+            copy(pop.__dict__.get("_pairs_self") or pop.__dict__.setdefault(
+                "_pairs_self", tuple(zip(pop.flat(), pop.flat()))), moved, parents)
         return pop, spare
     size = parents.shape[0]
     rows = _ALL_ROWS.get(size)
     if rows is None:
         rows = _ALL_ROWS[size] = np.arange(size)
-    copy_rows(tuple(zip(pop.flat(), spare.flat())), rows, parents)
+    copy(tuple(zip(pop.flat(), spare.flat())), rows, parents)
     return spare, pop

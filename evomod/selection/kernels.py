@@ -14,6 +14,7 @@ from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from evomod import rng as _rng
+from evomod.bits import copy_into
 
 _ONE = np.uint64(1)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -131,7 +132,8 @@ def top_rows(fitness, n, state):
         ties[n_ties] = i
         n_ties += fitness[i] == top
     _take_random(ties, n_ties, n - nb, state)
-    out[nb:] = ties[: n - nb]
+    for j in range(n - nb):
+        out[nb + j] = ties[j]
     return out
 
 
@@ -165,7 +167,8 @@ def elite_parents(fitness, n_elite, state):
         ties[n_ties] = i
         n_ties += (fitness[i] == bottom) & (not keep[i])
     _take_random(ties, n_ties, n_elite - nw, state)
-    worst[nw:n_elite] = ties[: n_elite - nw]
+    for j in range(n_elite - nw):
+        worst[nw + j] = ties[j]
     for j in range(n_elite):
         parents[worst[j]] = best[j]
     return parents, keep
@@ -457,7 +460,7 @@ def lexicase_parents(bits, n_cases, state):
     perm = np.arange(n_cases)
     zero = np.uint64(0)
     for e in range(size):
-        cand[:] = full
+        copy_into(cand, full, g_words)
         many = True
         j = 0
         while many and j < n_cases:

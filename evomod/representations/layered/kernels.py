@@ -42,7 +42,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from evomod import rng as _rng
 
@@ -274,27 +274,9 @@ def random_networks(size, n_slots, n_biased, slot_dst, node_cap, weight_values, 
 
 
 @njit(cache=True)
-def evaluate(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels,
-             inputs, n_rows, todo, out_tables):
-    """Output truth tables of the rows of ``genomes`` flagged in ``todo``.
-
-    Parameters
-    ----------
-    genomes : int8 (S, n_slots + n_biased)
-    inputs : uint64 (N, W)
-        Packed input columns (``goals.input_tables(N)``); unpacked once into
-        ``input_levels`` values.
-    n_rows : int
-        Rows to evaluate (``2**N``).
-    todo : bool (S,), updated
-        Rows to evaluate; cleared once done. Other rows are left as they are.
-    out_tables : uint64 (S, K, W), written
-        Bit ``r`` of output ``k`` set iff output ``k`` is ``> 0`` on row ``r``.
-
-    Every network is evaluated on all rows at once in int32 arrays, one layer
-    pair at a time, skipping absent connections; values are exact (see the
-    module docstring).
-    """
+def _evaluate_rows(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels,
+                   inputs, n_rows, todo, out_tables, lo, hi):
+    """:func:`evaluate` on rows ``lo..hi-1`` with a value buffer of its own."""
     n_layers = layer_start.shape[0] - 1
     n_nodes = layer_start[n_layers]
     n_inputs = layer_start[1]
@@ -310,7 +292,7 @@ def evaluate(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_le
             bit = (inputs[k, r >> 6] >> np.uint64(r & 63)) & np.uint64(1)
             vals[k, r] = on if bit else off
     one = np.uint64(1)
-    for i in range(genomes.shape[0]):
+    for i in range(lo, hi):
         if not todo[i]:
             continue
         todo[i] = False
@@ -347,6 +329,44 @@ def evaluate(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_le
                     if row[64 * w + b] > 0:
                         word |= one << np.uint64(b)
                 out_tables[i, k, w] = word
+
+
+@njit(cache=True)
+def evaluate(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels,
+             inputs, n_rows, todo, out_tables):
+    """Output truth tables of the rows of ``genomes`` flagged in ``todo``.
+
+    Parameters
+    ----------
+    genomes : int8 (S, n_slots + n_biased)
+    inputs : uint64 (N, W)
+        Packed input columns (``goals.input_tables(N)``); unpacked once into
+        ``input_levels`` values.
+    n_rows : int
+        Rows to evaluate (``2**N``).
+    todo : bool (S,), updated
+        Rows to evaluate; cleared once done. Other rows are left as they are.
+    out_tables : uint64 (S, K, W), written
+        Bit ``r`` of output ``k`` set iff output ``k`` is ``> 0`` on row ``r``.
+
+    Every network is evaluated on all rows at once in int32 arrays, one layer
+    pair at a time, skipping absent connections; values are exact (see the
+    module docstring).
+    """
+    _evaluate_rows(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels, inputs, n_rows, todo,
+                   out_tables, 0, genomes.shape[0])
+
+
+@njit(cache=True, parallel=True)
+def evaluate_parallel(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels,
+                      inputs, n_rows, todo, out_tables, n_chunks):
+    """:func:`evaluate` on all cores (``prange`` over ``n_chunks`` chunks of
+    rows); the same tables, as every row is evaluated alone."""
+    size = genomes.shape[0]
+    n_chunks = max(1, min(size, n_chunks))
+    for c in prange(n_chunks):
+        _evaluate_rows(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels, inputs, n_rows,
+                       todo, out_tables, c * size // n_chunks, (c + 1) * size // n_chunks)
 
 
 @njit(cache=True, inline="always")

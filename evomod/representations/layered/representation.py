@@ -12,7 +12,7 @@ import math
 from typing import Literal
 
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from evomod import rng as _rng
@@ -211,8 +211,12 @@ class LayeredNetworks(Representation):
         # size, connection count and wiring change only when connections do
         _wir.connection_costs(pop.genomes, x["rewired"], self.optimal, s.layer_start, s.slot_start, s.slot_src,
                               s.slot_dst, s.node_x, s.node_y, x["connections"], x["wiring"], pop.size)
-        _lay.evaluate(pop.genomes, s.layer_start, s.slot_start, s.slot_src, s.slot_dst, s.act,
-                      s.input_levels, self.inputs, self.n_rows, pop.stale, pop.tables)
+        args = (pop.genomes, s.layer_start, s.slot_start, s.slot_src, s.slot_dst, s.act, s.input_levels, self.inputs,
+                self.n_rows, pop.stale, pop.tables)
+        if self.parallel:
+            _lay.evaluate_parallel(*args, 4 * get_num_threads())
+        else:
+            _lay.evaluate(*args)
 
     def vary(self, pop, keep, selection, state):
         s, p, rewired = self.spec, self.params, pop.extra["rewired"]

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from evomod import rng as _rng
 
@@ -113,7 +113,8 @@ def mutate(genomes, keep, pm, high, state, stale, effective, n_gates):
     same one). Rows whose tables may have changed are flagged in ``stale``:
     a redrawn input of a non-effective gate (bit clear in ``effective``)
     changes neither the outputs nor which gates are effective, so such a
-    neutral mutation leaves the row's evaluation valid.
+    neutral mutation leaves the row's evaluation valid, as does a redraw that
+    picks the address the locus already held (1 in N + G).
     """
     n_loci = genomes.shape[1]
     for i in range(genomes.shape[0]):
@@ -121,7 +122,10 @@ def mutate(genomes, keep, pm, high, state, stale, effective, n_gates):
             continue
         if _rng.uniform(state) < pm:
             j = _rng.below(state, n_loci)
-            genomes[i, j] = _rng.below(state, high[j])
+            new = _rng.below(state, high[j])
+            if new == genomes[i, j]:  # redrawn to the same address: nothing changed
+                continue
+            genomes[i, j] = new
             gate = j // 2
             neutral = gate < n_gates and gate < 64 and not ((effective[i] >> np.uint64(gate)) & np.uint64(1))
             if not neutral:
@@ -152,7 +156,9 @@ def crossover(genomes, keep, pc, state, stale):
 def input_buffer(n_inputs, n_gates, inputs):
     """Value buffer with rows 0..N-1 holding the input columns, gate rows 0."""
     buf = np.zeros((n_inputs + n_gates, inputs.shape[1]), dtype=np.uint64)
-    buf[:n_inputs] = inputs
+    for a in range(n_inputs):  # loops: a slice assignment costs seconds of compile time
+        for w in range(inputs.shape[1]):
+            buf[a, w] = inputs[a, w]
     return buf
 
 
@@ -282,39 +288,22 @@ def _iterate_cyclic(genome, n_inputs, count, order, settle_steps, mask, ring, wi
 
 
 @njit(cache=True)
-def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
-             todo, out_tables, settled, n_effective, effective):
-    """Evaluate the rows of ``genomes`` flagged in ``todo`` on all input rows.
-
-    Parameters
-    ----------
-    genomes : int16 (S, 2G+K)
-    inputs : uint64 (N, W)
-        Packed input columns (``goals.input_tables``).
-    mask : uint64 (W,)
-        Valid-row bits (``goals.row_mask``).
-    todo : bool (S,), updated
-        Rows to evaluate (cleared once done); other rows are left as they are.
-    out_tables : uint64 (S, K, W), written
-        Output truth tables.
-    settled : uint64 (S, W), written
-        Rows (bits) that settled.
-    n_effective : int64 (S,), written
-        Number of effective gates.
-    effective : uint64 (S,), written
-        Bit g set if gate g is effective (all bits set when G > 64).
-    """
+def _evaluate_rows(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
+                   todo, out_tables, settled, n_effective, effective, lo, hi):
+    """:func:`evaluate` on rows ``lo..hi-1`` with scratch buffers of its own."""
     n_words = inputs.shape[1]
     buf = input_buffer(n_inputs, n_gates, inputs)
     ring = np.empty((3, n_words, n_inputs + n_gates), dtype=np.uint64)
     for j in range(3):
-        ring[j] = buf.T
+        for a in range(n_inputs + n_gates):
+            for w in range(n_words):
+                ring[j, w, a] = buf[a, w]
     wires = np.empty((3, n_gates), dtype=np.int64)
     scratch = np.empty(n_gates, dtype=np.int8)
     stack = np.empty(n_gates, dtype=np.int64)
     order = np.empty(n_gates, dtype=np.int64)
     base = 2 * n_gates
-    for i in range(genomes.shape[0]):
+    for i in range(lo, hi):
         if not todo[i]:
             continue
         todo[i] = False
@@ -360,6 +349,47 @@ def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
                 out_tables[i, k, w] = buf[a, w]
 
 
+@njit(cache=True)
+def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
+             todo, out_tables, settled, n_effective, effective):
+    """Evaluate the rows of ``genomes`` flagged in ``todo`` on all input rows.
+
+    Parameters
+    ----------
+    genomes : int16 (S, 2G+K)
+    inputs : uint64 (N, W)
+        Packed input columns (``goals.input_tables``).
+    mask : uint64 (W,)
+        Valid-row bits (``goals.row_mask``).
+    todo : bool (S,), updated
+        Rows to evaluate (cleared once done); other rows are left as they are.
+    out_tables : uint64 (S, K, W), written
+        Output truth tables.
+    settled : uint64 (S, W), written
+        Rows (bits) that settled.
+    n_effective : int64 (S,), written
+        Number of effective gates.
+    effective : uint64 (S,), written
+        Bit g set if gate g is effective (all bits set when G > 64).
+    """
+    _evaluate_rows(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask, todo, out_tables, settled,
+                   n_effective, effective, 0, genomes.shape[0])
+
+
+@njit(cache=True, parallel=True)
+def evaluate_parallel(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
+                      todo, out_tables, settled, n_effective, effective, n_chunks):
+    """:func:`evaluate` on all cores: ``prange`` over ``n_chunks`` chunks of
+    rows (a few per thread), each with its own scratch buffers. Every row's
+    result is what :func:`evaluate` writes (a row is evaluated alone), so the
+    two are interchangeable."""
+    size = genomes.shape[0]
+    n_chunks = max(1, min(size, n_chunks))
+    for c in prange(n_chunks):
+        _evaluate_rows(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask, todo, out_tables, settled,
+                       n_effective, effective, c * size // n_chunks, (c + 1) * size // n_chunks)
+
+
 # --- one genome, for people -------------------------------------------------
 
 def effective_gates(genome: np.ndarray, spec: CircuitSpec) -> list[int]:
@@ -372,6 +402,44 @@ def effective_gates(genome: np.ndarray, spec: CircuitSpec) -> list[int]:
     return [int(g) for g in order[:count]]
 
 
+@njit(cache=True)
+def graph_matrix(genome, n_inputs, n_gates, n_outputs, directed):
+    """``(A, order, count)``: the adjacency matrix of :func:`to_graph` and the
+    effective gates in its node order (``order[:count]``), in one kernel call
+    (the modularity tracker builds one per new best genome)."""
+    scratch = np.empty(n_gates, dtype=np.int8)
+    stack = np.empty(n_gates, dtype=np.int64)
+    order = np.empty(n_gates, dtype=np.int64)
+    count, _ = _effective_order(genome, n_inputs, n_gates, n_outputs, scratch, stack, order)
+    node_of = np.empty(n_inputs + n_gates, dtype=np.int64)
+    for a in range(n_inputs):
+        node_of[a] = a
+    for pos in range(count):
+        node_of[n_inputs + order[pos]] = n_inputs + pos
+    size = n_inputs + count + n_outputs
+    A = np.zeros((size, size))
+    for pos in range(count):
+        dst = n_inputs + pos
+        for side in range(2):
+            src = node_of[genome[2 * order[pos] + side]]
+            if src != dst:
+                A[src, dst] = 1.0
+                if not directed:
+                    A[dst, src] = 1.0
+    for k in range(n_outputs):
+        src = node_of[genome[2 * n_gates + k]]
+        A[src, n_inputs + count + k] = 1.0
+        if not directed:
+            A[n_inputs + count + k, src] = 1.0
+    return A, order, count
+
+
+def adjacency(genome: np.ndarray, spec: CircuitSpec, directed: bool = False) -> np.ndarray:
+    """The adjacency matrix of :func:`to_graph` alone (no node names)."""
+    return graph_matrix(np.asarray(genome, dtype=GENOME_DTYPE), spec.n_inputs, spec.n_gates, spec.n_outputs,
+                        bool(directed))[0]
+
+
 def to_graph(genome: np.ndarray, spec: CircuitSpec, inputs=None, directed: bool = False):
     """The circuit as a network for modularity: ``(A, names)``.
 
@@ -382,25 +450,10 @@ def to_graph(genome: np.ndarray, spec: CircuitSpec, inputs=None, directed: bool 
     gives none: Q is defined on simple graphs here, as the degree-preserving
     null model (no self-loops, no multi-edges) requires.
     """
-    genome = np.asarray(genome)
-    gates = effective_gates(genome, spec)
-    n, k = spec.n_inputs, spec.n_outputs
-    node_of = {a: a for a in range(n)}
-    node_of.update({n + g: n + pos for pos, g in enumerate(gates)})
-    size = n + len(gates) + k
-    A = np.zeros((size, size))
-    for g in gates:
-        for side in range(2):
-            src = node_of[int(genome[2 * g + side])]
-            dst = node_of[n + g]
-            if src != dst:
-                A[src, dst] = 1.0
-    for out in range(k):
-        A[node_of[int(genome[2 * spec.n_gates + out])], n + len(gates) + out] = 1.0
-    if not directed:
-        A = np.maximum(A, A.T)
-    names = [spec.address_name(a, inputs) for a in range(n)] + [f"g{g}" for g in gates] + \
-            [f"out{o}" for o in range(k)]
+    A, order, count = graph_matrix(np.asarray(genome, dtype=GENOME_DTYPE), spec.n_inputs, spec.n_gates,
+                                   spec.n_outputs, bool(directed))
+    names = [spec.address_name(a, inputs) for a in range(spec.n_inputs)] + \
+            [f"g{g}" for g in order[:count].tolist()] + [f"out{o}" for o in range(spec.n_outputs)]
     return A, names
 
 

@@ -7,7 +7,7 @@ The kernels live in ``evomod.representations.nand.kernels``; this module binds t
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit
 from pydantic import Field, model_validator
 
 from evomod.problems import goals as _goals
@@ -92,8 +92,12 @@ class NandCircuits(Representation):
 
     def evaluate(self, pop):
         s = self.spec
-        _circ.evaluate(pop.genomes, s.n_inputs, s.n_gates, s.n_outputs, s.settle_steps, self.inputs,
-                       self.mask, pop.stale, pop.tables, pop.valid, pop.size, pop.extra["effective"])
+        args = (pop.genomes, s.n_inputs, s.n_gates, s.n_outputs, s.settle_steps, self.inputs, self.mask, pop.stale,
+                pop.tables, pop.valid, pop.size, pop.extra["effective"])
+        if self.parallel:
+            _circ.evaluate_parallel(*args, 4 * get_num_threads())
+        else:
+            _circ.evaluate(*args)
 
     def vary(self, pop, keep, selection, state):
         _circ.mutate(pop.genomes, keep, selection.pm, self.high, state, pop.stale, pop.extra["effective"],
@@ -117,6 +121,10 @@ class NandCircuits(Representation):
 
     def to_graph(self, genome, inputs=None, directed=False):
         return _circ.to_graph(genome, self.spec, inputs, directed)
+
+    def adjacency(self, genome, directed=False):
+        s = self.spec
+        return _circ.graph_matrix(genome, s.n_inputs, s.n_gates, s.n_outputs, bool(directed))[0]
 
     def headline(self, genome, size):
         s = self.spec
