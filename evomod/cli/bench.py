@@ -9,7 +9,7 @@ from evomod.registry import ConfigError
 
 
 def add_parser(sub) -> None:
-    from evomod.bench.suite import DEFAULT_BUDGET, DEFAULT_SUITE, QUICK, SUITES
+    from evomod.bench.suite import DEFAULT_BUDGET, DEFAULT_STRATEGIES, DEFAULT_SUITE, QUICK, SUITES
 
     b = sub.add_parser("bench", help="benchmark selection strategies across tasks and seeds")
     b.add_argument("what", choices=["selection"], help="what to benchmark")
@@ -18,7 +18,9 @@ def add_parser(sub) -> None:
                                                               if k != "all") + "; all = both"))
     b.add_argument("--tasks", help="comma-separated presets instead of a suite (NAME stands for NAME-mvg or "
                    "bool-NAME)")
-    b.add_argument("--strategies", help="comma-separated strategies (default: every built-in one but deap:NAME)")
+    b.add_argument("--strategies", help=(
+        "comma-separated strategies, or 'all' (every built-in one but deap:NAME); default "
+        f"{','.join(DEFAULT_STRATEGIES)}"))
     b.add_argument("--runs", type=int, help="seeds per strategy and task (default 30)")
     b.add_argument("--budget", "--generations", dest="budget", type=int, help=(
         f"generation budget of every run (default {DEFAULT_BUDGET:,}; a run stops once solved)"))
@@ -46,7 +48,7 @@ def _positive(flag: str, value) -> None:
 
 def command(args) -> int:
     from evomod.bench.selection import bench_selection
-    from evomod.bench.suite import DEFAULT_BUDGET, DEFAULT_STRATEGIES, DEFAULT_SUITE, QUICK, SUITES
+    from evomod.bench.suite import ALL_STRATEGIES, DEFAULT_BUDGET, DEFAULT_STRATEGIES, DEFAULT_SUITE, QUICK, SUITES
 
     for flag in ("runs", "budget", "workers", "jobs"):
         _positive(f"--{flag}", getattr(args, flag))
@@ -61,6 +63,8 @@ def command(args) -> int:
         tasks = list(quick["tasks"])
     strategies = ([s for s in args.strategies.split(",") if s] if args.strategies
                   else list(quick.get("strategies", DEFAULT_STRATEGIES)))
+    if strategies == ["all"]:
+        strategies = list(ALL_STRATEGIES)
     runs = args.runs or quick.get("runs", 30)
     budget = args.budget or quick.get("budget", DEFAULT_BUDGET)
     out = Path(args.out)
