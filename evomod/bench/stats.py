@@ -183,10 +183,10 @@ def cd_diagram(result: Friedman, path) -> None:
     import scikit_posthocs as sp
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8, 0.5 + 0.28 * len(result.strategies)), layout="constrained")
+    fig = Figure(figsize=(8, 1.2 + 0.28 * len(result.strategies)), layout="constrained")
     ax = fig.add_subplot()
     sp.critical_difference_diagram(pd.Series(result.mean_ranks), result.nemenyi, ax=ax, cd=result.cd,
                                    alpha=result.alpha)
     ax.set_title(f"mean rank over {len(result.tasks)} tasks (1 = best); Friedman p = {result.p:.2g}, "
-                 f"Nemenyi CD = {result.cd:.2f}", fontsize=9)
+                 f"Nemenyi CD = {result.cd:.2f}", fontsize=9, pad=30)  # room for the CD bar
     fig.savefig(path, dpi=120)
