@@ -97,7 +97,8 @@ def _setup(result: _an.Result, runs: int) -> list[str]:
 
 def _task_table(tr: _an.TaskResult) -> list[str]:
     budgets = [b for b in _any.FIXED_BUDGETS if b <= tr.info.cap] if tr.info.fixed else []
-    head = ["rank", "strategy", "solved", "ERT gens", "ERT evals", "ERT s", "gens to solve, median (IQR)",
+    head = ["rank", "strategy", "solved", "ERT gens", "ERT evals", "ERT s",
+            "runtime to solve (generations), median (IQR)",
             *[f"best @ {b:,}" for b in budgets], "final Q_m", "final info flow", "ms / gen"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for s in sorted(tr.strategies, key=lambda s: tr.rows[s]["rank"]):
@@ -146,6 +147,15 @@ def _modularity_table(result: _an.Result) -> tuple[list[str], list[tuple[str, fl
 
 # --- the findings paragraph --------------------------------------------------------
 
+def _verb(verdict: str) -> str:
+    """'agrees (...)' -> 'agree (...)'; the other verdicts read as 'are ...'."""
+    for word, verb in (("agrees", "agree"), ("partly agrees", "partly agree")):
+        if verdict.startswith(word + " "):
+            return verb + verdict[len(word):]
+    return verdict.replace("contradicted", "contradict it", 1) if verdict.startswith("contradicted") \
+        else "are " + verdict
+
+
 def findings(result: _an.Result, modularity: list[tuple[str, float]]) -> str:
     """One paragraph stating what the numbers say, values filled in."""
     parts = []
@@ -172,13 +182,12 @@ def findings(result: _an.Result, modularity: list[tuple[str, float]]) -> str:
                            f"{r['final_performance']:.3f})")
     parts.append("Fastest per task: " + "; ".join(winners) + ".")
     if result.claim:
-        ok = [c for c in result.claim if c["verdict"] == "agrees"]
         parts.append(
-            f"The pre-registered claim that lexicase solves multiplexer and parity tasks faster than tournament "
-            f"selection {result.verdict}: " + "; ".join(
+            "The pre-registered claim that lexicase solves multiplexer and parity tasks faster than tournament "
+            f"selection: evomod's numbers {_verb(result.verdict)}: " + "; ".join(
                 f"{c['task']} {c['verdict']} (A12 = {c['a12']:.2f}, one-sided p (Holm) = {_p(c['p_holm'])}, "
                 f"solved {c['solved_fast']}/{c['runs_fast']} vs {c['solved_slow']}/{c['runs_slow']})"
-                for c in result.claim) + (". " if ok or result.claim else ""))
+                for c in result.claim) + ".")
     else:
         parts.append(f"The pre-registered claim was {result.verdict}.")
     differ = [(t, p) for t, p in modularity if not math.isnan(p) and p < _an.ALPHA]
