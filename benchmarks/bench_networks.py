@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from evomod import rng
+from evomod import config, rng
 from evomod.problems import goals
 from evomod.representations.layered import kernels as layered
 from evomod.representations.layered import wiring
@@ -62,7 +62,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 15
 
-    spec = layered.clune_spec()
+    preset = config.load("clune2013-pa")  # Clune et al.'s networks and variation rates
+    params, spec = preset.representation, config.representation_of(preset).spec
     size = args.size
     state = rng.seeded_state(2013)
     genomes = layered.random_population(spec, size, state, 0, 120)
@@ -97,7 +98,7 @@ def main(argv=None) -> int:
     def run_mutate():
         layered.mutate_clune(work, keep, state, stale, rewired, spec.slot_dst, spec.node_cap,
                              spec.weight_values, spec.bias_values, spec.n_slots,
-                             layered.CLUNE_P_ADD, layered.CLUNE_P_REMOVE, layered.CLUNE_BIAS_RATE)
+                             params.p_add, params.p_remove, params.bias_rate)
 
     run_mutate()
     work[:] = genomes

@@ -19,12 +19,12 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import Field, SerializeAsAny, ValidationError
 
-from evomod import selection as _selection
+from evomod import costs as _costs
 from evomod.costs import COSTS, ObjectivesParams
 from evomod.problems import tasks as _tasks
 from evomod.problems.schedules import SCHEDULES
 from evomod.problems.tasks import TASKS
-from evomod.registry import ConfigError, Section
+from evomod.registry import ConfigError, Context, ParamError, Section
 from evomod.representations.base import REPRESENTATIONS
 from evomod.representations.layered import representation as networks
 from evomod.representations.nand import representation as nand
@@ -95,7 +95,18 @@ class Config(Section):
 def _format_error(exc: ValidationError, model: type, prefix: str) -> ConfigError:
     err = exc.errors()[0]
     loc = [str(p) for p in err["loc"]]
+    raised = (err.get("ctx") or {}).get("error")
+    if isinstance(raised, ParamError):  # a validator naming the key it is about
+        loc = [*loc, *raised.key.split(".")]
     key = ".".join([prefix] + loc if prefix else loc)
+    if isinstance(raised, ValueError):
+        value = err.get("input")
+        if isinstance(raised, ParamError) and isinstance(value, dict):
+            field = raised.key.split(".")[0]
+            if field not in value:
+                return ConfigError(f"{key}: {raised}", key)
+            value = value[field]
+        return ConfigError(f"{key} = {value!r}: {raised}", key)
     if err["type"] == "extra_forbidden":
         owner = model
         for part in loc[:-1]:
@@ -137,44 +148,30 @@ def validate(raw: dict) -> Config:
     return _check_consistency(config)
 
 
-
 def _check_consistency(config: Config) -> Config:
-    """Cross-key rules no single field can check; fills derived defaults."""
+    """Cross-key rules no single table can check: each plug-in's own check
+    hook (``Registry.check``), then the rules between the tables."""
     task = _tasks.build(config.task)
-    rep_params = config.representation
-    if rep_params.name == "nand":
-        steps = rep_params.settle_steps if rep_params.settle_steps is not None else rep_params.gates + 1
-        if steps < rep_params.gates + 1:
-            raise ConfigError(f"representation.settle_steps = {steps}: must be >= gates + 1 = "
-                              f"{rep_params.gates + 1}", "representation.settle_steps")
-        if 2 * rep_params.gates + len(task.inputs) > 32000:
-            raise ConfigError("representation.gates: too many gates", "representation.gates")
-        if rep_params.settle_steps is None:
-            config = config.model_copy(update={
-                "representation": rep_params.model_copy(update={"settle_steps": steps})})
+    REPRESENTATIONS.check(config.representation, Context(config, task))
     rep = representation_of(config, task)
     for name, table in task.goals.items():
         if table.shape[0] != rep.n_outputs:
             key = f"task.goals.{name}"
             raise ConfigError(f"{key}: gives {table.shape[0]} output(s) but the representation has "
                               f"{rep.n_outputs}", key)
-    sched = config.schedule
-    if sched.name == "rmvg":
-        if config.task.name != "logic" or len(task.inputs) != 4 or rep.n_outputs != 1:
-            raise ConfigError("schedule.name = 'rmvg' needs a logic task with 4 inputs and 1 output "
-                              "(goals F(A(x,y), B(z,w)))", "schedule.name")
-    else:
-        for g in sched.goals:
-            if g not in task.goals:
-                raise ConfigError(f"schedule.goals: unknown goal {g!r}; the task's goals: "
-                                  f"{', '.join(task.goals)}", "schedule.goals")
+    for key in ("info_flow", "coverage"):
+        if getattr(config.modularity, key) and not rep.supports("program"):
+            raise ConfigError(f"modularity.{key} = true: representation {config.representation.name!r} offers no "
+                              "program to measure it on", f"modularity.{key}")
+    context = Context(config, task, rep)
+    SCHEDULES.check(config.schedule, context)
     _check_objectives(config.objectives, rep, config.selection)
-    _selection.check(config.selection, config.population)
+    SELECTION.check(config.selection, config.population)
     return config
 
 
 def _check_objectives(params: ObjectivesParams, rep, selection) -> None:
-    allowed = [n for n in COSTS.names() if n in rep.costs or n == "diversity"]
+    allowed = [n for n in COSTS.names() if _costs.available(n, rep)]
     for key, names in (("objectives.weights", list(params.weights)), ("objectives.separate", params.separate)):
         for name in names:
             if name not in allowed:
@@ -268,13 +265,65 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> dict:
 
 
 def load(source: str | Path | dict | None = None, overrides: Iterable[str] = (), **updates) -> Config:
-    """Load and validate a config.
+    """Load and validate a config: what ``evomod run`` does with its arguments.
+
+    The source is read, the ``overrides`` are applied in order, then the
+    ``updates``, and the result is validated once: every table against its
+    plug-in's parameter model, then the rules that span tables (goals vs the
+    representation's outputs, the schedule's goals, objectives vs the
+    selection strategy, population-dependent selection rules).
 
     Parameters
     ----------
-    source : preset name, path to a TOML file, raw dict, or None for the default preset.
-    overrides : ``"dotted.key=value"`` strings, as ``evomod run --set``.
-    **updates : top-level keys to replace (``seed=7``, ``generations=500``).
+    source : str, pathlib.Path, dict or None
+        A preset name (``evomod presets`` lists them), a path to a TOML file
+        (ending in ``.toml`` or existing), a raw mapping as read from TOML
+        (copied, not modified), or None for the default preset
+        ``ka2005-logic-mvg``.
+    overrides : iterable of str
+        ``"dotted.key=value"`` strings, as ``evomod run --set``; values are
+        TOML (``[1, 2]``, ``true``, ``"s"``), a bare word is a string.
+    **updates
+        Top-level keys to replace after the overrides (``seed=7``,
+        ``generations=500``).
+
+    Returns
+    -------
+    Config
+        The validated, immutable config. Plug-in tables (``task``,
+        ``representation``, ``selection``, ``schedule``) are instances of
+        their plug-in's parameter model; derived defaults are filled in
+        (``representation.settle_steps = gates + 1``).
+
+    Raises
+    ------
+    ConfigError
+        With a one-line message naming the key and what is allowed, and the
+        key in ``.key``: an unknown preset, an unreadable or invalid TOML
+        file, a malformed override, an unknown key, a value of the wrong
+        type or out of range, or an inconsistent combination.
+
+    See Also
+    --------
+    validate : validate a raw mapping.
+    to_toml : the full config as commented TOML (``evomod presets NAME``).
+
+    Examples
+    --------
+    >>> cfg = load("ka2005-logic-g1", ["selection.pm=0.5"], seed=3, generations=5000)
+    >>> cfg.selection.pm, cfg.seed, cfg.generations, cfg.schedule.name, cfg.schedule.goals
+    (0.5, 3, 5000, 'fixed', ['G1'])
+    >>> cfg.representation.settle_steps          # derived: gates + 1
+    13
+    >>> load("ka2005-logic-g1", ["selection.pmm=0.5"])
+    Traceback (most recent call last):
+    ...
+    evomod.registry.ConfigError: unknown key 'selection.pmm'; allowed here: name, pm, pc, elite
+    >>> try:
+    ...     load(None, ["selection.pm=2"])
+    ... except ConfigError as exc:
+    ...     print(exc.key)
+    selection.pm
     """
     raw = apply_overrides(read_raw(source), overrides)
     raw.update(updates)

@@ -1,8 +1,17 @@
 """Costs and extra objectives: per-individual arrays priced on the whole population.
 
-A cost is one function registered in ``COSTS``: ``fn(rep, pop, params) ->
-float64 (S,)``, ``params`` being the ``[objectives]`` table. A cost whose
-function has ``maximise = True`` (behavioural diversity) is a benefit.
+A cost is one function registered with ``register``: ``fn(rep, pop,
+params) -> float64 (S,)``, ``params`` being the ``[objectives]`` table. The
+registration says everything else about it, once:
+
+* ``maximise=True``: a benefit (behavioural diversity), not a cost;
+* ``available(rep) -> bool``: whether the representation can price it
+  (default: any representation);
+* ``column``: a record column (``evomod.columns.Column``), where each
+  generation's best individual's value goes (``NaN`` where not
+  ``available``); ``row(rep, pop, i, params) -> float`` gives that value
+  (default: ``fn(...)[i]``, pricing the whole population).
+
 ``[objectives]`` says which costs enter the fitness with a weight
 (scalarised) and which become separate objectives for multi-objective
 selection (``nsga2``, ``stochastic_nsga2``).
@@ -10,42 +19,97 @@ selection (``nsga2``, ``stochastic_nsga2``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 from numba import njit
 from pydantic import Field
 
+from evomod.columns import Column
 from evomod.registry import Registry, Section
 
-COSTS = Registry("cost", "objectives")
+COSTS = Registry("cost", "objectives", "evomod.costs")
 
 
 class _NoParams(Section):
     pass
 
 
-def _register(name: str, maximise: bool = False):
-    def decorate(fn):
-        fn.maximise = maximise
-        return COSTS.register(name, _NoParams)(fn)
-    return decorate
+def register(name: str, *, maximise: bool = False, available: Callable | None = None,
+             column: Column | None = None, row: Callable | None = None):
+    """Decorator registering cost ``name`` (see the module docstring and
+    docs/extending.md).
+
+    Examples
+    --------
+    A cost any representation has, recorded in a column of its own::
+
+        import math
+        import numpy as np
+        from evomod.columns import Column
+        from evomod.costs import register
+
+        @register("ones", column=Column("ones", "float64", math.nan, "rows where the best's output 0 is true"))
+        def ones(rep, pop, params):
+            bits = np.unpackbits(pop.tables[:, 0, :].view(np.uint8), axis=1)
+            return bits.sum(axis=1).astype(np.float64)
+    """
+    if column is not None and row is None:
+        def row(rep, pop, i, params):
+            return float(COSTS.get(name).fn(rep, pop, params)[i])
+    return COSTS.register(name, _NoParams, maximise=maximise, available=available or (lambda rep: True),
+                          column=column, row=row)
 
 
-@_register("connections")
+def _priced_by_representation(name: str, column: Column | None = None):
+    """A cost the representation prices (``rep.cost``), where it lists it in ``rep.costs``."""
+    def row(rep, pop, i, params):
+        return rep.row_costs(pop, i, params)[name]
+    return register(name, available=lambda rep: name in rep.costs, column=column,
+                    row=row if column is not None else None)
+
+
+def maximise(name: str) -> bool:
+    """Whether cost ``name`` is a benefit (larger is better)."""
+    return COSTS.get(name).extra["maximise"]
+
+
+def available(name: str, rep) -> bool:
+    """Whether ``rep`` can price cost ``name``."""
+    return COSTS.get(name).extra["available"](rep)
+
+
+def cost_columns() -> tuple[Column, ...]:
+    """The record columns of the registered costs, in registration order
+    (installed plug-ins included)."""
+    COSTS.names()  # loads the plug-ins of other packages
+    return tuple(e.extra["column"] for e in COSTS._entries.values() if e.extra.get("column") is not None)
+
+
+def recorders(rep) -> list[tuple[str, Callable]]:
+    """``(column name, row function)`` of every recorded cost ``rep`` can price."""
+    COSTS.names()
+    return [(e.extra["column"].name, e.extra["row"]) for e in COSTS._entries.values()
+            if e.extra.get("column") is not None and e.extra["available"](rep)]
+
+
+@_priced_by_representation("connections", Column(
+    "connections", description="connections of the best (network) or wires of its effective circuit (NAND)"))
 def connections(rep, pop, params):
     """Number of connections (network) or wires of the effective circuit (NAND)."""
     return rep.cost("connections", pop, params)
 
 
-@_register("wiring")
+@_priced_by_representation("wiring", Column(
+    "wiring", description="wiring cost of the best (NaN where the representation has none)"))
 def wiring(rep, pop, params):
     """Σ squared Euclidean length of the connections (Clune et al. 2013); where
     hidden nodes sit is ``representation.positions``."""
     return rep.cost("wiring", pop, params)
 
 
-@_register("locality")
+@_priced_by_representation("locality")
 def locality(rep, pop, params):
     """Σ distance**locality_exponent over connections (node positions fixed)."""
     return rep.cost("locality", pop, params)
@@ -75,7 +139,7 @@ def mean_hamming(tables, n_bits, out):
         out[i] = total / max(size - 1, 1) / n_bits
 
 
-@_register("diversity", maximise=True)
+@register("diversity", maximise=True)
 def diversity(rep, pop, params):
     """Behavioural diversity: mean Hamming distance of the output truth tables
     to the rest of the population, in [0, 1]; larger is better."""
@@ -109,7 +173,7 @@ def objective_columns(rep, pop, params: ObjectivesParams, fitness: np.ndarray, o
     out[:, 0] = fitness
     values = {name: COSTS.get(name).fn(rep, pop, params) for name in params.used()}
     for name, weight in params.weights.items():
-        sign = 1.0 if COSTS.get(name).fn.maximise else -1.0
+        sign = 1.0 if maximise(name) else -1.0
         out[:, 0] += sign * weight * values[name]
     for j, name in enumerate(params.separate):
-        out[:, 1 + j] = values[name] if COSTS.get(name).fn.maximise else -values[name]
+        out[:, 1 + j] = values[name] if maximise(name) else -values[name]

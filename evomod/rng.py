@@ -99,9 +99,3 @@ def fill_below(s, n, out):
     """Fill ``out`` with independent integers in [0, n) (a kernel-call wrapper for tests)."""
     for i in range(out.shape[0]):
         out[i] = below(s, n)
-
-
-@njit(cache=True)
-def fill_u64(s, out):
-    for i in range(out.shape[0]):
-        out[i] = next_u64(s)

@@ -45,7 +45,8 @@ def same_records(a, b):
 @pytest.mark.parametrize("cfg", [
     config_with({"population": 100, "generations": 230, "selection": {"elite": 30},
                  "modularity": {"n_random": 20}}, seed=4),
-    config_with(C.read_raw("clune2013-pcc-mvg"), population=60, generations=230, selection={"mu": 30}),
+    pytest.param(config_with(C.read_raw("clune2013-pcc-mvg"), population=60, generations=230, selection={"mu": 30}),
+                 marks=pytest.mark.slow),
 ], ids=["logic-mvg", "clune-pcc-mvg"])
 def test_crash_then_resume_gives_the_uninterrupted_records(cfg, tmp_path, monkeypatch):
     whole = run(cfg)

@@ -10,6 +10,7 @@ from evomod import rng
 from evomod.problems.goals import input_tables, parse, row_mask
 from evomod.representations.nand import kernels as C
 from evomod.testing import reference as ref
+from evomod.testing.kernels import count_correct, evaluate_one
 
 XYZW = ["x", "y", "z", "w"]
 
@@ -109,7 +110,7 @@ def test_evaluate_matches_reference(n, g, k, t, ff, size):
 
 
 @pytest.mark.parametrize("n,g,k,t,ff,size", [c for c in CASES if c[0] <= 7])
-def test_count_correct_matches_reference_performance(n, g, k, t, ff, size):
+def test_score_counts_match_reference_performance(n, g, k, t, ff, size):
     seed = 7 * n + g + t
     pop = random_population(seed, size, n, g, k, ff)
     if not ff:
@@ -125,8 +126,7 @@ def test_count_correct_matches_reference_performance(n, g, k, t, ff, size):
             if goal_bits[r, o]:
                 target[o, r // 64] |= np.uint64(1 << (r % 64))
     out, settled, _, _ = run_evaluate(pop, n, g, k, t)
-    correct = np.zeros(pop.shape[0], dtype=np.int64)
-    C.count_correct(out, settled, target, correct)
+    correct = count_correct(out, settled, target)
     for i, genome in enumerate(pop):
         perf = ref.performance([int(v) for v in genome], goal_rows, n, g, k, t)
         assert correct[i] == round(perf * (1 << n) * k)
@@ -170,7 +170,7 @@ def g1_genome():
 def test_xor_from_four_nands():
     genome = np.array(_xor(0, 1, 2) + [5], dtype=np.int16)
     spec = C.CircuitSpec(2, 4, 1)
-    out, settled, n_eff = C.evaluate_one(genome, spec, input_tables(2), row_mask(2))
+    out, settled, n_eff = evaluate_one(genome, spec, input_tables(2), row_mask(2))
     # Rows (x, y) = 00, 01, 10, 11 -> 0, 1, 1, 0 -> bits 1 and 2 -> 0b0110.
     assert out.tolist() == [[0b0110]]
     assert settled.tolist() == [0b1111]
@@ -180,15 +180,14 @@ def test_xor_from_four_nands():
 def test_g1_circuit_is_perfect():
     genome = g1_genome()
     spec = C.CircuitSpec(4, 10, 1)
-    out, settled, n_eff = C.evaluate_one(genome, spec, input_tables(4), row_mask(4))
+    out, settled, n_eff = evaluate_one(genome, spec, input_tables(4), row_mask(4))
     target = parse("(x ^ y) & (w ^ z)", XYZW).reshape(1, 1)
-    correct = np.zeros(1, dtype=np.int64)
-    C.count_correct(out.reshape(1, 1, 1), settled.reshape(1, 1), target, correct)
+    correct = count_correct(out.reshape(1, 1, 1), settled.reshape(1, 1), target)
     assert correct[0] == 16
     assert n_eff == 10
     # G2 differs from G1 on exactly 8 rows (one XOR 1, the other 0).
-    C.count_correct(out.reshape(1, 1, 1), settled.reshape(1, 1),
-                    parse("(x ^ y) | (w ^ z)", XYZW).reshape(1, 1), correct)
+    correct = count_correct(out.reshape(1, 1, 1), settled.reshape(1, 1),
+                            parse("(x ^ y) | (w ^ z)", XYZW).reshape(1, 1))
     assert correct[0] == 8
 
 
@@ -196,15 +195,13 @@ def test_g1_circuit_is_perfect():
 def test_self_loop_oscillator_never_settles(t):
     genome = np.array([1, 1, 1], dtype=np.int16)  # g0 = NAND(g0, g0)
     spec = C.CircuitSpec(1, 1, 1, settle_steps=t)
-    out, settled, n_eff = C.evaluate_one(genome, spec, input_tables(1), row_mask(1))
+    out, settled, n_eff = evaluate_one(genome, spec, input_tables(1), row_mask(1))
     assert settled.tolist() == [0]
     assert n_eff == 1
     # Alternates 1, 0, 1, ...: after step T it is T % 2, in both rows.
     assert out.tolist() == [[0b11 if t % 2 else 0]]
-    correct = np.zeros(1, dtype=np.int64)
     for goal in (0b00, 0b11, 0b01, 0b10):
-        C.count_correct(out.reshape(1, 1, 1), settled.reshape(1, 1),
-                        np.array([[goal]], dtype=np.uint64), correct)
+        correct = count_correct(out.reshape(1, 1, 1), settled.reshape(1, 1), np.array([[goal]], dtype=np.uint64))
         assert correct[0] == 0
 
 
@@ -214,7 +211,7 @@ def test_nand_latch_hold_row_never_settles():
     genome = np.array([0, 3, 1, 2, 2], dtype=np.int16)
     for t in (3, 4, 9, 10):
         spec = C.CircuitSpec(2, 2, 1, settle_steps=t)
-        out, settled, _ = C.evaluate_one(genome, spec, input_tables(2), row_mask(2))
+        out, settled, _ = evaluate_one(genome, spec, input_tables(2), row_mask(2))
         assert settled.tolist() == [0b0111]
         # Row 3 after step T: (0,0) at even steps, (1,1) at odd steps.
         assert out.tolist() == [[0b0011 | ((t % 2) << 3)]]
@@ -223,7 +220,7 @@ def test_nand_latch_hold_row_never_settles():
 def test_unused_oscillator_does_not_block_settling():
     genome = np.array([0, 0, 2, 2, 1], dtype=np.int16)  # g1 oscillates, unread
     spec = C.CircuitSpec(1, 2, 1)
-    out, settled, n_eff = C.evaluate_one(genome, spec, input_tables(1), row_mask(1))
+    out, settled, n_eff = evaluate_one(genome, spec, input_tables(1), row_mask(1))
     assert settled.tolist() == [0b11] and out.tolist() == [[0b01]] and n_eff == 1
 
 

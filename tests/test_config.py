@@ -271,7 +271,13 @@ def test_invalid_input_name_names_task_inputs():
 
 
 def test_invalid_input_name_rejected_without_goals():
-    error_of({"task": {"inputs": ["x", "y", "z", "not"], "goals": {}}, "schedule": {"name": "rmvg"}})
+    # rmvg draws its own goals, and the task's one goal does not read the bad name:
+    # the name itself is refused, not a goal that uses it
+    e = error_of({"task": {"inputs": ["x", "y", "z", "not"], "goals": {"G1": "x & y"}},
+                  "schedule": {"name": "rmvg"}})
+    assert e.key == "task.inputs" and "'not'" in str(e)
+    assert C.validate({"task": {"inputs": ["x", "y", "z", "v"], "goals": {"G1": "x & y"}},
+                       "schedule": {"name": "rmvg"}}).task.inputs == ["x", "y", "z", "v"]
 
 
 # --- sources and overrides ---------------------------------------------------------------------

@@ -278,6 +278,7 @@ def test_run_logs_info_flow_and_coverage_at_modularity_generations(tmp_path):
     assert "info_flow" not in plain.modularity
 
 
+@pytest.mark.slow
 def test_replication_measures_beyond_q_are_the_direct_computations(quick_replication):
     import json
 

@@ -14,6 +14,7 @@ from evomod import rng
 from evomod.problems.goals import input_tables, unpack
 from evomod.representations.layered import kernels as LN
 from evomod.representations.layered import wiring as W
+from evomod.testing.kernels import preset_spec
 
 # --- helpers (independent of the kernels) ---------------------------------------
 
@@ -135,19 +136,26 @@ def numpy_wiring(genome, spec, optimal):
     return sum(((pos[u] - pos[v]) ** 2).sum() for u, v in edges), pos
 
 
+def spec_of(layers, weights=(-2, -1, 1, 2), biases=(-2, -1, 0, 1, 2), activation="tanh20",
+            input_values=(-1, 1), **kw):
+    """A spec for kernel tests: Clune et al.'s parameter sets unless given."""
+    return LN.LayeredSpec(layers, weights, biases, activation, input_values, **kw)
+
+
 @pytest.fixture(scope="module")
 def clune():
-    return LN.clune_spec()
+    return preset_spec("clune2013-pa")
 
 
 @pytest.fixture(scope="module")
 def ka():
-    return LN.kashtan_alon_spec()
+    return preset_spec("ka2005-retina-fixed")
 
 
 # --- spec ----------------------------------------------------------------------
 
-def test_clune_spec_layout(clune):
+def test_clune_preset_layout(clune):
+    """The clune2013 presets' networks, against Clune, Mouret & Lipson (2013) and their source."""
     assert clune.layers == (8, 8, 4, 2, 1)
     assert clune.n_slots == 64 + 32 + 8 + 2 == 106 and clune.n_biased == 15
     assert clune.n_loci == 121 and clune.max_connections == 106
@@ -165,37 +173,18 @@ def test_clune_spec_layout(clune):
     assert clune.node_names()[8] == "h1.0" and clune.node_names()[-1] == "out0"
 
 
-def test_kashtan_alon_spec(ka):
+def test_kashtan_alon_preset(ka):
+    """The ka2005-retina presets' networks, against Kashtan & Alon (2005) as reported."""
     assert ka.layers == (8, 4, 2, 1) and ka.n_slots == 32 + 8 + 2 and ka.n_biased == 7
     assert ka.fan_in == (3, 3, 2) and ka.max_connections == 4 * 3 + 2 * 3 + 2
     assert ka.weights == (-1, 1) and ka.activation == "step" and ka.input_values == (0, 1)
-    # thresholds theta become biases -theta
-    assert LN.kashtan_alon_spec(thresholds=(0, 1, 2)).biases == (-2, -1, 0)
+    assert ka.biases == (-2, -1, 0, 1, 2)  # thresholds -2..2 (their range is not known)
 
 
-def test_spec_hashable_and_equal():
-    assert LN.clune_spec() == LN.clune_spec() and hash(LN.clune_spec()) == hash(LN.clune_spec())
-    assert LN.clune_spec() != LN.kashtan_alon_spec()
-
-
-@pytest.mark.parametrize("kw, words", [
-    (dict(weights=(-1, 0, 1)), "weights must not contain 0"),
-    (dict(weights=(1, 200)), "weights must lie in the int8 range"),
-    (dict(weights=()), "weights must list"),
-    (dict(biases=(-300, 0)), "biases must lie in the int8 range"),
-    (dict(fan_in=(3, 3)), "fan_in needs one cap per non-input layer"),
-    (dict(fan_in=(3, -1, 2)), "fan_in caps must be >= 0"),
-    (dict(activation="relu"), "activation must be one of"),
-    (dict(input_values=(1, 1)), "input_values"),
-    (dict(x=((0,) * 8, (0,) * 4, (0, 1), (0,))), "y: coordinates missing"),
-    (dict(x=((0,) * 8, (0,) * 4, (0, 1)), y=((0,) * 8, (1,) * 4, (2, 2), (3,))), "x has coordinates for 3 layers"),
-    (dict(x=((0,) * 8, (0,) * 3, (0, 1), (0,)), y=((0,) * 8, (1,) * 4, (2, 2), (3,))), "x: layer 1 has 4 nodes but 3"),
-    (dict(layers=(8,)), "layers needs at least"),
-])
-def test_spec_validation(kw, words):
-    base = dict(layers=(8, 4, 2, 1))
-    with pytest.raises(ValueError, match=words):
-        LN.LayeredSpec(**{**base, **kw})
+def test_spec_hashable_and_equal(clune, ka):
+    again = preset_spec("clune2013-pcc")
+    assert clune == again and hash(clune) == hash(again)
+    assert clune != ka
 
 
 def test_kernel_args_cover_kernel_parameters(clune):
@@ -219,11 +208,11 @@ def test_tanh20_of_integers_is_exactly_sign_in_float64():
                                             ("hxor", 0.4), ("tanh01", 0.5), ("step_pm", 0.5)])
 def test_kernel_matches_float_twin(which, density):
     spec = {
-        "clune": LN.clune_spec(),
-        "ka": LN.kashtan_alon_spec(),
-        "hxor": LN.LayeredSpec(layers=(8, 8, 4, 4, 2)),
-        "tanh01": LN.LayeredSpec(layers=(6, 5, 3, 1), input_values=(0, 1), weights=(-3, -1, 2)),
-        "step_pm": LN.LayeredSpec(layers=(4, 3, 2), activation="step", input_values=(-1, 1),
+        "clune": preset_spec("clune2013-pa"),
+        "ka": preset_spec("ka2005-retina-fixed"),
+        "hxor": spec_of(layers=(8, 8, 4, 4, 2)),
+        "tanh01": spec_of(layers=(6, 5, 3, 1), input_values=(0, 1), weights=(-3, -1, 2)),
+        "step_pm": spec_of(layers=(4, 3, 2), activation="step", input_values=(-1, 1),
                                   fan_in=(2, 0)),
     }[which]
     pop = numpy_population(spec, 150, 7, density)
@@ -233,7 +222,7 @@ def test_kernel_matches_float_twin(which, density):
 
 
 def test_kernel_on_random_networks_matches_twin(clune):
-    pop = LN.random_population(clune, 100, rng.seeded_state(3))
+    pop = LN.random_population(clune, 100, rng.seeded_state(3), 0, 120)
     got = kernel_outputs(pop, clune)
     for i in range(pop.shape[0]):
         assert np.array_equal(got[i], float_outputs(pop[i], clune))
@@ -251,7 +240,7 @@ def test_hand_built_chain_copies_an_input(clune):
 
 
 def test_evaluate_only_todo_rows(clune):
-    pop = LN.random_population(clune, 6, rng.seeded_state(4))
+    pop = LN.random_population(clune, 6, rng.seeded_state(4), 0, 120)
     todo = np.array([True, False, True, False, False, True])
     out = np.full((6, 1, 4), 12345, dtype=np.uint64)
     call(LN.evaluate, clune, genomes=pop, inputs=input_tables(8), n_rows=256, todo=todo, out_tables=out)
@@ -368,7 +357,7 @@ def test_add_to_empty_and_remove_from_empty(ka):
 
 
 def test_keep_rows_untouched(clune):
-    pop = LN.random_population(clune, 500, rng.seeded_state(10))
+    pop = LN.random_population(clune, 500, rng.seeded_state(10), 0, 120)
     keep = np.zeros(500, dtype=bool)
     keep[::3] = True
     before = pop.copy()
@@ -379,8 +368,7 @@ def test_keep_rows_untouched(clune):
 
 @pytest.mark.parametrize("caps", [(3, 3, 2), (1, 2, 1)])
 def test_fan_in_caps_hold_under_many_mutations(caps):
-    spec = LN.LayeredSpec(layers=(8, 4, 2, 1), weights=(-1, 1), activation="step", input_values=(0, 1),
-                          fan_in=caps)
+    spec = spec_of(layers=(8, 4, 2, 1), weights=(-1, 1), activation="step", input_values=(0, 1), fan_in=caps)
     state = rng.seeded_state(11)
     pop = LN.random_population(spec, 300, state, 0, 120)
     size = pop.shape[0]
@@ -398,9 +386,9 @@ def test_fan_in_caps_hold_under_many_mutations(caps):
 
 
 def test_fan_in_caps_hold_for_clune_mutation_with_caps():
-    spec = LN.LayeredSpec(layers=(8, 8, 4, 2, 1), fan_in=(2, 3, 2, 1))
+    spec = spec_of(layers=(8, 8, 4, 2, 1), fan_in=(2, 3, 2, 1))
     state = rng.seeded_state(12)
-    pop = LN.random_population(spec, 200, state)
+    pop = LN.random_population(spec, 200, state, 0, 120)
     keep = np.zeros(200, dtype=bool)
     flags = np.zeros(200, dtype=bool)
     for _ in range(200):

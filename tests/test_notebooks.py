@@ -35,6 +35,7 @@ def test_every_experiment_has_a_notebook():
     assert {p.stem.removeprefix("replicate-") for p in REPLICATION} == set(EXPERIMENTS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", REPLICATION, ids=lambda p: p.stem)
 def test_replication_notebook_runs_in_a_kernel(path, quick_replication, monkeypatch):
     import nbformat
@@ -52,6 +53,7 @@ def test_replication_notebook_runs_in_a_kernel(path, quick_replication, monkeypa
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2  # figures were drawn
 
 
+@pytest.mark.slow
 def test_beyond_q_notebook_runs_in_a_kernel(quick_replication, monkeypatch):
     import nbformat
     from nbclient import NotebookClient

@@ -140,6 +140,7 @@ def quick_logic(quick_replication):
     return quick_replication("ka2005-logic")
 
 
+@pytest.mark.slow
 def test_quick_report_has_every_claim_figure_and_drawing(quick_logic):
     text = (quick_logic / "REPORT.md").read_text()
     exp = get("ka2005-logic")
@@ -151,6 +152,7 @@ def test_quick_report_has_every_claim_figure_and_drawing(quick_logic):
         assert f"({name})" in text and (quick_logic / name).stat().st_size > 5000
 
 
+@pytest.mark.slow
 def test_quick_numbers_agree_with_runs_parquet(quick_logic):
     data = json.loads((quick_logic / "replication.json").read_text())
     runs = pq.read_table(quick_logic / "runs.parquet").to_pylist()
@@ -168,6 +170,7 @@ def test_quick_numbers_agree_with_runs_parquet(quick_logic):
             assert r["generations_run"] == r["generations_to_solve"] + 1
 
 
+@pytest.mark.slow
 def test_rerun_resumes_without_running_again(quick_logic, capsys):
     before = json.loads((quick_logic / "replicate.json").read_text())["sessions"]
     assert main(["replicate", "ka2005-logic", "--quick", "--out", str(quick_logic), "-q"]) == 0

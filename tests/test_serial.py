@@ -60,6 +60,7 @@ def test_serial_study_table():
     assert {c.kind for c in exp.claims} == {"hypothesis"}
 
 
+@pytest.mark.slow
 def test_serial_quick_replication_writes_its_report(quick_replication):
     out = quick_replication("serial")
     text = (out / "REPORT.md").read_text()

@@ -41,6 +41,9 @@ walltime = "00:10:00"
 """
 
 
+pytestmark = pytest.mark.slow  # 10-15 s each where SLURM runs
+
+
 @pytest.fixture(scope="module")
 def slurm():
     if not SCRIPT.is_file():

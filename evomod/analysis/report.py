@@ -28,11 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
+from evomod.engine.results import MEASURED
 from evomod.registry import ConfigError
 
 MAX_POINTS = 2000  # generations plotted per curve (a longer run is sampled evenly)
 # record columns measured every modularity.every generations (NaN between)
-SPARSE = ("q", "qm", "info_flow", "coverage")
+SPARSE = tuple(c.name for c in MEASURED)
 PLOTS = {"fitness": "report-fitness.png", "qm": "report-qm.png", "solve": "report-solve.png",
          "info_flow": "report-info-flow.png", "coverage": "report-coverage.png"}
 # plotted only where runs logged them (modularity.info_flow, modularity.coverage)

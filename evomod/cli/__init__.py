@@ -15,7 +15,7 @@ import sys
 from evomod import __version__
 from evomod.registry import ConfigError
 
-COMMANDS = ("run", "presets", "show", "modularity", "bench", "study", "replicate", "report")
+COMMANDS = ("run", "presets", "show", "modularity", "bench", "study", "replicate", "experiment", "report")
 
 
 class _Parser(argparse.ArgumentParser):

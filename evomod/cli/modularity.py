@@ -100,6 +100,9 @@ def _modularity_beyond_q(args, data, A, names, directed) -> int:
     q_labels = _mod.q_only(A, directed, seed=args.seed, method=data["modularity"]["method"]).labels
     if args.measure == "functional":
         return _functional(args, data, names, q_labels, True)
+    if not rep.supports("program"):
+        raise ConfigError(f"--measure {args.measure}: representation {type(rep).__name__} offers no program "
+                          "to intervene on; use --measure q", "--measure")
     program = rep.program(genome, data["inputs"])
     if given is not None:
         found, how = infoflow.information_flow(program, given, n_random, args.seed), "given by --labels"
@@ -139,9 +142,9 @@ def _functional(args, data, names, labels, from_q: bool) -> int:
     import json
 
     from evomod.measures.functional import check
-    from evomod.representations.nand.representation import NandCircuits
 
-    if not isinstance(data["rep"], NandCircuits) or not data["goal"].get("expressions"):
+    rep = data["rep"]
+    if not (rep.supports("program") and rep.supports("mutation_effects")) or not data["goal"].get("expressions"):
         raise ConfigError("--measure functional: needs a NAND circuit whose best.json has goal expressions; "
                           "use --measure q or info-flow", "--measure")
     out = check(data["genome"], data["rep"], data["inputs"], data["goal"]["expressions"], labels)

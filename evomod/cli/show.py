@@ -39,7 +39,10 @@ def command(args) -> int:
         _print_truth_table(inputs, outs, wants, ok_rows, good)
     if wants is not None:
         print(f"\n{sum(good)}/{rep.n_rows} rows correct")
-    if args.draw or hasattr(rep, "left_right_split"):  # networks are always drawn
+    if args.draw and not rep.supports("drawing"):
+        raise ConfigError(f"--draw: representation {data['config'].representation.name} offers no drawing",
+                          "--draw")
+    if args.draw or (rep.supports("left_right_split") and rep.supports("drawing")):  # networks: always
         _show_drawing(args, data, rep)
     return 0
 
@@ -96,7 +99,7 @@ def _show_drawing(args, data, rep) -> None:
     draw_network(rep, data["genome"], labels, path, title=f"Q = {q:.3f} ({'directed' if directed else 'undirected'})",
                  inputs=data["inputs"])
     print(f"\nQ = {q:.4f}, {labels.max() + 1} modules; drawing: {path}")
-    if not hasattr(rep, "left_right_split"):
+    if not rep.supports("left_right_split"):
         return
     split = rep.left_right_split(data["genome"], directed)
     print(f"best 2-way split (Q = {split['q']:.4f}): "

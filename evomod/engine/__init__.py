@@ -3,6 +3,6 @@
 during a run (``tracking``)."""
 
 from evomod.engine.loop import run, score
-from evomod.engine.results import RECORD_COLUMNS, Records, RunResult
+from evomod.engine.results import Records, RunResult, record_columns
 
-__all__ = ["RECORD_COLUMNS", "Records", "RunResult", "run", "score"]
+__all__ = ["Records", "RunResult", "record_columns", "run", "score"]

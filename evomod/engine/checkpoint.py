@@ -74,8 +74,8 @@ def restore(meta: dict, pop, records) -> np.ndarray:
     t = meta["generation"]
     while records.capacity < t:
         records.grow()
-    for key, column in a.items():
-        if key.startswith("rec_"):
-            getattr(records, key[4:])[:t] = column
+    for col in records.spec:  # a column the checkpoint lacks keeps its fill value
+        if f"rec_{col.name}" in a:
+            getattr(records, col.name)[:t] = a[f"rec_{col.name}"]
     records.length = t
     return a["state"]

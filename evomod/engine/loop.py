@@ -21,7 +21,7 @@ from evomod import modularity as _mod
 from evomod import rng as _rng
 from evomod.bits import popcount
 from evomod.config import Config, representation_of
-from evomod.costs import objective_columns
+from evomod.costs import objective_columns, recorders
 from evomod.engine import checkpoint as _checkpoint
 from evomod.engine.results import Records, RunResult
 from evomod.engine.tracking import FunctionTracker, ModularityTracker, partition_summary
@@ -77,6 +77,7 @@ class _Loop:
         self.scalar = not obj.used()
         self.objectives = (self.fitness.reshape(size, 1) if self.scalar
                            else np.empty((size, 1 + len(obj.separate))))
+        self.recorded = recorders(rep)  # costs with a record column
 
     def score(self, target) -> tuple[int, bool]:
         """Scores every row against ``target``; returns (best row, whether any row solves it)."""
@@ -95,8 +96,8 @@ class _Loop:
         rec.mean_fitness[t] = self.mean
         rec.best_performance[t] = self.performance[best]
         rec.n_effective[t] = self.pop.size[best]
-        for name, value in self.rep.row_costs(self.pop, best, self.config.objectives).items():
-            getattr(rec, name)[t] = value
+        for name, row in self.recorded:
+            getattr(rec, name)[t] = row(self.rep, self.pop, best, self.config.objectives)
 
     def step(self, select, sel_params) -> None:
         # lexicase reads cases word by word: padding bits (tables of < 64 rows)
@@ -109,11 +110,68 @@ class _Loop:
 def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_every: int = 1000) -> RunResult:
     """Evolve one population under ``config``; returns records and the final best.
 
+    Each generation scores every genome against the schedule's current goal,
+    records the best (and, every ``modularity.every`` generations, its Q and
+    Q_m), selects parents and varies the offspring. Fitness is
+
+        fitness = performance - gate_penalty * max(0, size - free_gates) - sum(weight * cost)
+
+    with performance the fraction of correct (input row, output) pairs
+    (Kashtan & Alon 2005). All randomness comes from
+    ``SeedSequence(config.seed)``: the same config gives identical records.
+
     Ctrl-C stops the run between generations and returns what was done, with
     ``status = "interrupted"``. With a ``checkpoint`` path, the run's state
     is saved there every ``checkpoint_every`` generations, and a run started
     with an existing checkpoint of the same config resumes from it, giving
     the records an uninterrupted run gives (``evomod.engine.checkpoint``).
+
+    Parameters
+    ----------
+    config : Config
+        A validated config (``evomod.config.load``).
+    progress : bool
+        Show a progress bar (tqdm) on stderr.
+    checkpoint : str or pathlib.Path, optional
+        File to save the run's state in, and to resume from if it exists.
+    checkpoint_every : int
+        Generations between checkpoints.
+
+    Returns
+    -------
+    RunResult
+        ``records`` (one row per generation run), the final best genome and
+        its fitness, performance and size, ``first_solved`` (goal name ->
+        first generation at which the best solved it, or None), the final
+        best's modularity, and ``status``: ``"finished"`` (the generation
+        cap), ``"solved"`` (``stop_on_solve`` and every goal solved) or
+        ``"interrupted"``.
+
+    Raises
+    ------
+    ConfigError
+        If ``checkpoint`` exists but holds another config's state, or cannot
+        be read.
+
+    References
+    ----------
+    N. Kashtan and U. Alon, "Spontaneous evolution of modularity and network
+    motifs", PNAS 102, 13773 (2005).
+
+    Examples
+    --------
+    >>> from evomod import config
+    >>> cfg = config.load("ka2005-logic-mvg", ["population=60", "selection.elite=20", "modularity.every=0"],
+    ...                   seed=1, generations=100)
+    >>> result = run(cfg)
+    >>> result.status, result.generations_run
+    ('finished', 100)
+    >>> goal = result.records.columns()["goal"]          # MVG: G1 <-> G2 every 20 generations
+    >>> [result.goal_names[g] for g in goal[[0, 19, 20, 40]]]
+    ['G1', 'G1', 'G2', 'G1']
+    >>> again = run(cfg)                                 # same config and seed: the same records
+    >>> bool((again.records.columns()["best_fitness"] == result.records.columns()["best_fitness"]).all())
+    True
     """
     started = time.perf_counter()
     task = _tasks.build(config.task)

@@ -1,8 +1,9 @@
 """What a run produces: per-generation records and the final best.
 
 ``Records`` holds one preallocated column per statistic (the best
-individual's, except ``mean_fitness``); ``RunResult`` is everything a run
-returns, which ``evomod.io.run_dir`` writes to disk.
+individual's, except ``mean_fitness``), as listed once by
+``record_columns()``; ``RunResult`` is everything a run returns, which
+``evomod.io.run_dir`` writes to disk.
 """
 
 from __future__ import annotations
@@ -11,37 +12,57 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from evomod import costs as _costs
+from evomod.columns import Column
 from evomod.config import Config
 from evomod.measures import adaptation as _adaptation
 
-RECORD_COLUMNS = ("generation", "goal", "best_fitness", "mean_fitness", "best_performance", "n_effective",
-                  "connections", "wiring", "q", "qm", "info_flow", "coverage")
+#: The engine's own columns, written every generation.
+ENGINE = (
+    Column("generation", "int64", 0, "generation index"),
+    Column("goal", "int32", 0, "the goal in force (an index into the goal names; its name in records.parquet)"),
+    Column("best_fitness", "float64", 0, "fitness of the best individual (objective column 0)"),
+    Column("mean_fitness", "float64", 0, "mean fitness of the population"),
+    Column("best_performance", "float64", 0, "performance of the best: fraction of correct (row, output) pairs"),
+    Column("n_effective", "int64", 0, "effective gates / neurons after pruning of the best"),
+)
+#: Modularity measurements of the best, every ``modularity.every`` generations (NaN between).
+MEASURED = (
+    Column("q", description="Q of the best (NaN on generations where modularity was not measured)"),
+    Column("qm", description="Q_m of the best, like q"),
+    Column("info_flow", description="information-flow modularity of the best (NaN unless modularity.info_flow)"),
+    Column("coverage", description="sub-goal coverage of the best (NaN unless modularity.coverage)"),
+)
 
 
-@dataclass
+def record_columns() -> tuple[Column, ...]:
+    """Every record column, in file order: the engine's, each recorded
+    cost's (``evomod.costs``, installed plug-ins included), then the
+    modularity measurements."""
+    return ENGINE + _costs.cost_columns() + MEASURED
+
+
+def __getattr__(name: str):
+    if name == "RECORD_COLUMNS":  # the column names, read when asked (plug-ins may add columns)
+        return tuple(c.name for c in record_columns())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class Records:
-    """Per-generation statistics in preallocated columns (the best
-    individual's, except ``mean_fitness``)."""
+    """Per-generation statistics in preallocated columns, one attribute per
+    ``record_columns()`` entry (``records.q[t]``); the best individual's,
+    except ``mean_fitness``."""
 
-    generation: np.ndarray
-    goal: np.ndarray
-    best_fitness: np.ndarray
-    mean_fitness: np.ndarray
-    best_performance: np.ndarray
-    n_effective: np.ndarray  # effective gates / neurons after pruning
-    connections: np.ndarray
-    wiring: np.ndarray  # NaN where the representation has no wiring cost
-    q: np.ndarray  # NaN on generations where modularity was not measured
-    qm: np.ndarray
-    info_flow: np.ndarray  # NaN unless modularity.info_flow, like q
-    coverage: np.ndarray  # NaN unless modularity.coverage
-    length: int = 0
+    def __init__(self, columns: tuple[Column, ...], n: int):
+        self.spec = columns
+        self.length = 0
+        for col in columns:
+            setattr(self, col.name, col.empty(n))
+        self.generation[:] = np.arange(n)
 
     @classmethod
     def allocate(cls, n: int) -> Records:
-        nan = lambda: np.full(n, np.nan)  # noqa: E731
-        return cls(np.arange(n, dtype=np.int64), np.zeros(n, np.int32), np.zeros(n), np.zeros(n),
-                   np.zeros(n), np.zeros(n, np.int64), nan(), nan(), nan(), nan(), nan(), nan())
+        return cls(record_columns(), n)
 
     @property
     def capacity(self) -> int:
@@ -50,15 +71,14 @@ class Records:
     def grow(self) -> None:
         """Double the capacity (a long cap is not allocated up front)."""
         n = self.capacity
-        for name in RECORD_COLUMNS:
-            old = getattr(self, name)
-            new = np.full(2 * n, np.nan) if old.dtype.kind == "f" else np.zeros(2 * n, old.dtype)
-            new[:n] = old
-            setattr(self, name, new)
+        for col in self.spec:
+            new = col.empty(2 * n)
+            new[:n] = getattr(self, col.name)
+            setattr(self, col.name, new)
         self.generation[n:] = np.arange(n, 2 * n)
 
     def columns(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name)[: self.length] for name in RECORD_COLUMNS}
+        return {col.name: getattr(self, col.name)[: self.length] for col in self.spec}
 
 
 @dataclass

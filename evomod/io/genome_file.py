@@ -72,6 +72,9 @@ def read_genome(path: Path) -> dict:
         rep = entry.fn(params, len(inputs))
     except ValueError as exc:
         raise ConfigError(f"{path}: representation: {exc}", "representation") from None
+    if rep.n_inputs != len(inputs):
+        raise ConfigError(f"{path}: representation: {rep.n_inputs} inputs but 'inputs' names {len(inputs)}",
+                          "representation")
     genome = data.get("genome")
     why = rep.check_genome(genome)
     if why:

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from evomod import __version__
 from evomod.config import to_dict
-from evomod.engine.results import RECORD_COLUMNS, RunResult
+from evomod.engine.results import RunResult
 from evomod.io.genome_file import genome_dict
 from evomod.measures.adaptation import summary as adaptation_summary
 from evomod.registry import ConfigError
@@ -44,10 +44,11 @@ def default_out_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
 
 
 def records_table(result: RunResult) -> pa.Table:
+    """The records as an Arrow table, one column per ``Records`` column in its
+    order (``goal`` as the goal names, dictionary-encoded)."""
     cols = result.records.columns()
     goal = pa.DictionaryArray.from_arrays(pa.array(cols["goal"], pa.int32()), pa.array(result.goal_names))
-    arrays = {name: (goal if name == "goal" else pa.array(cols[name])) for name in RECORD_COLUMNS}
-    return pa.table(arrays)
+    return pa.table({name: (goal if name == "goal" else pa.array(values)) for name, values in cols.items()})
 
 
 def versions() -> dict[str, str]:

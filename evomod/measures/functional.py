@@ -204,13 +204,14 @@ def _gate_tables(genomes: np.ndarray, spec: _circ.CircuitSpec, gates: list[int])
 
 
 def check(genome, rep, inputs, expressions, labels) -> dict:
-    """All three checks for a NAND circuit and one partition of its ``to_graph``
-    nodes; ``expressions`` is the goal, one expression per output."""
+    """All three checks for one partition of a genome's ``to_graph`` nodes
+    (a representation offering ``program`` and ``mutation_effects``: NAND
+    circuits); ``expressions`` is the goal, one expression per output."""
     A, names = rep.to_graph(genome, inputs)
     program = rep.program(genome, inputs)
     goals = goal_subgoals(expressions, inputs)
     out = coverage(program, goals, labels)
     out["task_labels"] = task_labels(program, goals, list(inputs)).tolist()
     out.update(agreement(labels, out["task_labels"]))
-    out["mutation"] = mutation_effects(genome, rep.spec, names, labels)
+    out["mutation"] = rep.mutation_effects(genome, names, labels)
     return out

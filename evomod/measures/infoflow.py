@@ -264,7 +264,63 @@ def _multiset_permutations(items: list):
 
 
 def exchange(program: Program, labels) -> np.ndarray:
-    """(k, k) bits module a sends module b, exact (every input row)."""
+    """Bits each module sends each other module, by intervention, on every input row.
+
+    For modules a != b, with S the joint value of a's nodes that have a wire
+    into b and C the joint state of b's nodes,
+
+        E[a, b] = I(S : C) = sum_s P(s) sum_c P(c | do(s)) log2 P(c | do(s)) / P(c)
+
+    where the wires from a into b are cut and fed s drawn from S's own
+    distribution over the rows, independently of the row (see the module
+    docstring). 0 when no wire goes from a to b; at most H(S).
+
+    Parameters
+    ----------
+    program : Program
+        The genome's nodes (``Representation.program``).
+    labels : array_like of int (n_nodes,)
+        Module of each node, modules numbered 0..k-1, each non-empty.
+
+    Returns
+    -------
+    ndarray of float64 (k, k)
+        ``E[a, b]``, bits from module a (row) to module b (column); the
+        diagonal is 0.
+
+    Raises
+    ------
+    PartitionError
+        If ``labels`` has the wrong length, negative or non-integer values,
+        or an empty module.
+
+    References
+    ----------
+    L. Bushnaq et al., "What Is The True Name of Modularity?" (seed note 000):
+    counterfactual mutual information between modules. J. Pearl, *Causality*
+    (2009): the do-operator.
+
+    Examples
+    --------
+    >>> from evomod import config
+    >>> rep = config.representation_of(config.load("ka2005-logic-g1", ["representation.gates=2"]))
+    >>> program = rep.program(np.array([0, 1, 0, 4, 5]), ["x", "y", "z", "w"])  # g0 = NAND(x, y), g1 = NAND(x, g0)
+    >>> program.names
+    ['x', 'y', 'z', 'w', 'g0', 'g1', 'out0']
+    >>> E = exchange(program, [0, 0, 0, 0, 1, 2, 2])  # inputs | g0 | g1 and the output
+    >>> np.round(E, 4)
+    array([[0.    , 0.8113, 0.5488],
+           [0.    , 0.    , 0.2044],
+           [0.    , 0.    , 0.    ]])
+
+    The inputs send g0 its whole entropy, H(1/4, 3/4) = 0.8113 bits. g0
+    sends g1 = NAND(x, do(g0 = s)) the hand value H(3/8, 5/8) - 3/4:
+
+    >>> from math import log2
+    >>> h = lambda *p: -sum(q * log2(q) for q in p)
+    >>> bool(abs(E[0, 1] - h(1 / 4, 3 / 4)) < 1e-12 and abs(E[1, 2] - (h(3 / 8, 5 / 8) - 3 / 4)) < 1e-12)
+    True
+    """
     labels = check_labels(labels, program.n_nodes, program.names)
     k = int(labels.max()) + 1
     out = np.zeros((1, k, k))
@@ -274,7 +330,62 @@ def exchange(program: Program, labels) -> np.ndarray:
 
 def information_flow(program: Program, labels, n_random: int = 100, seed: int = 0,
                      max_evaluations: int = 1 << 16) -> InfoFlow:
-    """Exchange matrix and score of one partition (see the module docstring)."""
+    """Exchange matrix and information-flow score of one partition.
+
+    With X the total exchange between modules (``exchange(...).sum()``) and
+    X_rand its mean over random partitions with the same module sizes (the
+    labels shuffled among the nodes on a wire; all of them when there are at
+    most ``n_random``),
+
+        score = 1 - X / X_rand
+
+    is 1 when the modules exchange nothing and 0 when they exchange as much
+    as random modules of their sizes.
+
+    Parameters
+    ----------
+    program : Program
+        The genome's nodes (``Representation.program``).
+    labels : array_like of int (n_nodes,)
+        Module of each node, modules numbered 0..k-1, each non-empty.
+    n_random : int
+        Random same-size partitions in the baseline.
+    seed : int
+        Seeds the baseline's partitions (and the rows, when sampled): the
+        result depends only on it and the module sizes.
+    max_evaluations : int
+        Above ``rows**2`` evaluations, a fixed random subset of
+        ``sqrt(max_evaluations)`` rows stands for all of them (``exact``
+        False in the result).
+
+    Returns
+    -------
+    InfoFlow
+        ``labels``, ``exchange`` (k, k), ``baseline`` (X_rand), ``score``
+        (NaN when nothing flows in any partition), ``exact``, ``names``.
+
+    Raises
+    ------
+    PartitionError
+        If ``labels`` does not fit the program (see ``check_labels``).
+
+    References
+    ----------
+    L. Bushnaq et al., "What Is The True Name of Modularity?" (seed note 000):
+    counterfactual mutual information between modules. J. Pearl, *Causality*
+    (2009): the do-operator.
+
+    Examples
+    --------
+    >>> from evomod import config
+    >>> rep = config.representation_of(config.load("ka2005-logic-g1", ["representation.gates=2"]))
+    >>> program = rep.program(np.array([0, 1, 0, 4, 5]), ["x", "y", "z", "w"])  # g0 = NAND(x, y), g1 = NAND(x, g0)
+    >>> program.names
+    ['x', 'y', 'z', 'w', 'g0', 'g1', 'out0']
+    >>> flow = information_flow(program, [0, 0, 0, 0, 1, 2, 2])
+    >>> round(flow.total, 4), round(flow.baseline, 4), round(float(flow.score), 4), flow.exact
+    (1.5645, 1.9816, 0.2105, True)
+    """
     labels = check_labels(labels, program.n_nodes, program.names)
     k = int(labels.max()) + 1
     measure = _Measure(program, n_random, seed, max_evaluations)
@@ -283,13 +394,60 @@ def information_flow(program: Program, labels, n_random: int = 100, seed: int = 
 
 def search(program: Program, modules: int = 2, start=None, restarts: int = 4, n_random: int = 100,
            seed: int = 0, max_evaluations: int = 1 << 16, exhaustive_limit: int = 1 << 12) -> InfoFlow:
-    """The partition into ``modules`` modules with the highest score.
+    """The partition into ``modules`` modules with the highest information-flow score.
 
     Nodes on no wire (an unused input) exchange nothing wherever they are;
     they stay in module 0. With two modules and at most ``exhaustive_limit``
     bipartitions of the other nodes, all are scored; otherwise steepest
     single-node moves run from ``start`` (labels with ``modules`` modules,
     e.g. the best-Q partition) and ``restarts`` random partitions.
+
+    Parameters
+    ----------
+    program : Program
+        The genome's nodes (``Representation.program``).
+    modules : int
+        Number of modules, >= 2.
+    start : array_like of int (n_nodes,), optional
+        A partition to climb from (ignored unless it has ``modules`` modules
+        among the nodes on wires).
+    restarts : int
+        Random starting partitions of the climb.
+    n_random, seed, max_evaluations
+        As for :func:`information_flow`; ``seed`` also seeds the random starts.
+    exhaustive_limit : int
+        Score every bipartition when there are at most this many.
+
+    Returns
+    -------
+    InfoFlow
+        The best partition found, with its exchange matrix and score (ties
+        go to the partition met first).
+
+    Raises
+    ------
+    PartitionError
+        If ``modules < 2``, fewer nodes than ``modules`` are on wires, or
+        ``start`` does not fit the program.
+
+    References
+    ----------
+    L. Bushnaq et al., "What Is The True Name of Modularity?" (seed note 000):
+    counterfactual mutual information between modules. J. Pearl, *Causality*
+    (2009): the do-operator.
+
+    Examples
+    --------
+    >>> from evomod import config
+    >>> rep = config.representation_of(config.load("ka2005-logic-g1", ["representation.gates=2"]))
+    >>> program = rep.program(np.array([0, 1, 0, 4, 5]), ["x", "y", "z", "w"])  # g0 = NAND(x, y), g1 = NAND(x, g0)
+    >>> program.names
+    ['x', 'y', 'z', 'w', 'g0', 'g1', 'out0']
+    >>> best = search(program, modules=2)           # all 15 bipartitions of the 5 wired nodes
+    >>> [n for n, m in zip(best.names, best.labels) if m == 1], round(float(best.score), 4)
+    (['y'], 0.5146)
+    >>> bool(best.score >= information_flow(program, [0, 0, 0, 0, 1, 1, 1]).score)
+    True
     """
     if modules < 2:
         raise PartitionError(f"modules: must be at least 2, got {modules}")

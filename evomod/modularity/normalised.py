@@ -248,11 +248,40 @@ def qm(A, directed=False, n_random=1000, seed=0, cache=None, method="search") ->
         (``q_rand`` and ``q_max`` NaN too: there is no null spread), or
         "every realisation is equally modular (Q_max == Q_rand)".
 
+    Raises
+    ------
+    ValueError
+        If ``A`` is not a valid adjacency matrix (``check_adjacency``),
+        ``n_random < 1`` or ``method`` is unknown.
+
+    See Also
+    --------
+    max_q : Q_real alone, weighted.
+    DegreeCache : Q_rand and Q_max per degree sequence, in memory or a JSON file.
+
+    References
+    ----------
+    N. Kashtan and U. Alon, "Spontaneous evolution of modularity and network
+    motifs", PNAS 102, 13773 (2005), supplementary material: Q_m and its
+    null model. R. Guimerà, M. Sales-Pardo and L. A. N. Amaral, "Modularity
+    from fluctuations in random graphs and complex networks", PRE 70, 025101
+    (2004): random graphs have high maximal Q.
+
     Examples
     --------
+    Two disjoint 4-cliques: the most modular network with these degrees.
+
     >>> two_k4 = np.kron(np.eye(2), np.ones((4, 4)) - np.eye(4))
-    >>> qm(two_k4, n_random=20).qm
-    1.0
+    >>> res = qm(two_k4, n_random=20)
+    >>> res.qm, round(res.q, 6), res.labels
+    (1.0, 0.5, array([0, 0, 0, 0, 1, 1, 1, 1]))
+    >>> bool(res.q_rand < res.q_max)
+    True
+
+    A network without edges has no Q_m:
+
+    >>> qm(np.zeros((3, 3))).reason
+    'no edges'
     """
     if int(n_random) < 1:
         raise ValueError(f"n_random must be >= 1, got {n_random}")

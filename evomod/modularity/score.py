@@ -179,11 +179,35 @@ def q(A, labels, directed=False) -> float:
         ``Q = (1/m) sum_ij [A_ij - kout_i kin_j / m] d(c_i, c_j)``,
         ``m = sum(A)``. 0.0 for a graph with no edges.
 
+    Raises
+    ------
+    ValueError
+        If ``A`` is not a square, finite, non-negative numeric matrix (or is
+        asymmetric while ``directed`` is False), or ``labels`` does not give
+        one integer per node (:func:`check_adjacency`).
+
+    References
+    ----------
+    M. E. J. Newman and M. Girvan, PRE 69, 026113 (2004); E. A. Leicht and
+    M. E. J. Newman, PRL 100, 118703 (2008).
+
     Examples
     --------
     >>> A = np.kron(np.eye(2), np.ones((3, 3)) - np.eye(3))  # two triangles
     >>> round(q(A, [0, 0, 0, 1, 1, 1]), 12)
     0.5
+    >>> round(q(A, [0, 0, 0, 0, 0, 0]), 12)                  # one module: Q = 0
+    0.0
+
+    It is networkx's modularity:
+
+    >>> import networkx as nx
+    >>> g = nx.karate_club_graph()
+    >>> labels = [0 if g.nodes[v]["club"] == "Mr. Hi" else 1 for v in g]
+    >>> A = nx.to_numpy_array(g, weight=None)
+    >>> communities = [{v for v in g if labels[v] == c} for c in (0, 1)]
+    >>> bool(abs(q(A, labels) - nx.community.modularity(g, communities, weight=None)) < 1e-12)
+    True
     """
     arr = check_adjacency(A, directed)
     lab = _check_labels(labels, arr.shape[0])

@@ -1,8 +1,11 @@
 """Goal schedules: generation -> goal, a pure function of the generation.
 
 A schedule is one function registered in ``SCHEDULES``: it takes the
-validated ``[schedule]`` table, the task's named goal tables and the
-schedule's ``SeedSequence``, and returns a ``Schedule``.
+validated ``[schedule]`` table, the task's named goal tables, the task's
+input names and the schedule's ``SeedSequence``, and returns a
+``Schedule``. Its ``check(params, context)`` hook (``evomod.registry.Context``:
+the config, the task, the representation) raises ``ConfigError`` for a
+table that does not fit the rest of the config.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import numpy as np
 from pydantic import Field
 
 from evomod.problems import goals as _goals
-from evomod.registry import Registry, Section
+from evomod.registry import ConfigError, Registry, Section
 
-SCHEDULES = Registry("goal schedule", "schedule")
+SCHEDULES = Registry("goal schedule", "schedule", "evomod.schedules")
 
 
 class ScheduleParams(Section):
@@ -60,14 +63,29 @@ def _stack(tables) -> np.ndarray:
     return np.ascontiguousarray(np.stack(tables), dtype=np.uint64)
 
 
-@SCHEDULES.register("fixed", ScheduleParams)
+def check_goals(params, context) -> None:
+    """``schedule.goals`` must be goals of the task."""
+    for g in params.goals:
+        if g not in context.task.goals:
+            raise ConfigError(f"schedule.goals: unknown goal {g!r}; the task's goals: "
+                              f"{', '.join(context.task.goals)}", "schedule.goals")
+
+
+def check_rmvg(params, context) -> None:
+    """rmvg draws its own goals F(A(x,y), B(z,w)): 4 inputs, 1 output."""
+    if context.config.task.name != "logic" or len(context.task.inputs) != 4 or context.rep.n_outputs != 1:
+        raise ConfigError("schedule.name = 'rmvg' needs a logic task with 4 inputs and 1 output "
+                          "(goals F(A(x,y), B(z,w)))", "schedule.name")
+
+
+@SCHEDULES.register("fixed", ScheduleParams, check=check_goals)
 def fixed(params, goal_tables, inputs, seed_seq):
     """The first goal of ``goals`` throughout."""
     name = params.goals[0]
     return Schedule([name], _stack([goal_tables[name]]), lambda t: 0)
 
 
-@SCHEDULES.register("mvg", ScheduleParams)
+@SCHEDULES.register("mvg", ScheduleParams, check=check_goals)
 def mvg(params, goal_tables, inputs, seed_seq):
     """Modularly varying goals: goal ``(t // E) % n`` at generation t."""
     names = list(params.goals)
@@ -75,7 +93,7 @@ def mvg(params, goal_tables, inputs, seed_seq):
     return Schedule(names, _stack([goal_tables[g] for g in names]), lambda t: (t // period) % n)
 
 
-@SCHEDULES.register("rmvg", ScheduleParams)
+@SCHEDULES.register("rmvg", ScheduleParams, check=check_rmvg)
 def rmvg(params, goal_tables, inputs, seed_seq):
     """Random modularly varying goals: every E generations a new goal
     F(A(x,y), B(z,w)) with A, B, F non-degenerate 2-input functions.

@@ -17,7 +17,7 @@ from pydantic import Field
 from evomod.problems import goals as _goals
 from evomod.registry import ConfigError, Registry, Section
 
-TASKS = Registry("task", "task")
+TASKS = Registry("task", "task", "evomod.tasks")
 
 
 @dataclass(frozen=True)

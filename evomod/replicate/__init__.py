@@ -18,17 +18,23 @@ from evomod.replicate.measures import MEASURES, collect
 from evomod.replicate.stats import judge
 from evomod.replicate.writeup import write
 
-__all__ = ["EXPERIMENTS", "Experiment", "MEASURES", "collect", "get", "judge", "replicate", "study", "write"]
+__all__ = ["EXPERIMENTS", "Experiment", "MEASURES", "collect", "get", "judge", "replicate", "run_experiment", "study",
+           "write"]
 
 
-def replicate(name: str, out, *, runs=None, quick=False, variant="", generations=None, cluster=None,
-              jobs=None, workers=None, scheduler=None, progress=True, command=""):
+def replicate(name: str, out, **kwargs):
     """Run (or resume) one replication and write its report (also after failed
     or interrupted runs, from what finished); returns ``(REPORT.md's path, the
-    study runner's Outcome)``."""
+    study runner's Outcome)``. Keyword arguments as ``run_experiment``."""
+    return run_experiment(get(name), out, **kwargs)
+
+
+def run_experiment(exp: Experiment, out, *, runs=None, quick=False, variant="", generations=None, cluster=None,
+                   jobs=None, workers=None, scheduler=None, progress=True, command=""):
+    """Run (or resume) any ``Experiment`` (a replication, or a seed experiment
+    whose claims are hypotheses) and write its report: ``(REPORT.md, Outcome)``."""
     from evomod.study import run_study
 
-    exp = get(name)
     table = study(exp, runs=runs, quick=quick, variant=variant, generations=generations)
     out = Path(out)
     outcome = run_study(table, out, scheduler=scheduler, cluster=cluster, jobs=jobs, workers=workers,
@@ -39,7 +45,7 @@ def replicate(name: str, out, *, runs=None, quick=False, variant="", generations
         where = scheduler or cluster or "local"
         info["sessions"].append({"seconds": round(outcome.seconds, 1), "runs": outcome.finished,
                                  "where": where, "workers": workers or (os.cpu_count() if where == "local" else None)})
-    info.update(experiment=name, variant=variant, quick=quick, command=command or f"evomod replicate {name}",
+    info.update(experiment=exp.name, variant=variant, quick=quick, command=command or f"evomod replicate {exp.name}",
                 wall_seconds=sum(s["seconds"] for s in info["sessions"]),
                 workers=", ".join(sorted({str(s["workers"] or s["where"]) for s in info["sessions"]})) or "?",
                 failed=outcome.failed, interrupted=outcome.interrupted)

@@ -58,20 +58,21 @@ class RunView:
         """Information flow and functional checks of the final best (evomod.measures.infoflow,
         evomod.measures.functional) on its best-Q partition from summary.json; NaN where undefined."""
         from evomod.measures import functional, infoflow
-        from evomod.representations.nand.representation import NandCircuits
 
         best = self.best
         rep, genome, inputs = best["rep"], best["genome"], best["inputs"]
         labels = np.asarray(self.summary["modularity"]["labels"], dtype=np.int64)
-        program = rep.program(genome, inputs)
         out = dict.fromkeys(("info_flow", "info_flow_q", "flow_q_nmi", "coverage", "task_nmi",
                              "mutation_inside", "mutation_across"), math.nan)
+        if not rep.supports("program"):
+            return out
+        program = rep.program(genome, inputs)
         if program.connected().sum() >= 2:
             found = infoflow.search(program, 2, start=labels)  # a start of another size is ignored
             out.update(info_flow=found.score, info_flow_q=infoflow.information_flow(program, labels).score,
                        flow_q_nmi=functional.agreement(found.labels, labels)["nmi"])
         expressions = best["goal"].get("expressions")
-        if isinstance(rep, NandCircuits) and expressions:
+        if rep.supports("mutation_effects") and expressions:
             checks = functional.check(genome, rep, inputs, expressions, labels)
             mutation = checks["mutation"]
             out.update(coverage=_float(checks["coverage"]), task_nmi=checks["nmi"],
@@ -177,7 +178,7 @@ def adaptation(run: RunView) -> float:
          "different modules (networks only)")
 def left_right(run: RunView) -> float:
     best = run.best
-    if not hasattr(best["rep"], "left_right_split"):
+    if not best["rep"].supports("left_right_split"):
         return math.nan
     return float(best["rep"].left_right_split(best["genome"], True)["separates"])
 

@@ -5,7 +5,13 @@ the validated ``[representation]`` table and the number of task inputs, and
 returns a ``Representation``, an object whose methods call numba kernels
 over the whole population. The engine never looks inside a genome: it asks
 the representation to evaluate rows into output truth tables, to vary rows,
-to price them (costs) and to draw one as a graph.
+to price them (costs) and to give one as a graph.
+
+Beyond that required interface, a representation declares the optional
+capabilities it offers in ``capabilities`` (see ``CAPABILITIES``); callers
+ask ``rep.supports("program")`` rather than probe for methods. Its
+parameters are checked by its params model, and against the rest of the
+config by the ``check(params, context)`` hook it registers with.
 """
 
 from __future__ import annotations
@@ -15,9 +21,21 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import literal_unroll, njit
 
-from evomod.registry import Registry
+from evomod.registry import ConfigError, Registry
 
-REPRESENTATIONS = Registry("representation", "representation")
+REPRESENTATIONS = Registry("representation", "representation", "evomod.representations")
+
+#: Optional capabilities a representation may declare, and what each offers.
+CAPABILITIES = {
+    "program": "program(genome, inputs) -> Program: node values and interventions "
+               "(information flow, sub-goal coverage; evomod.representations.program)",
+    "drawing": "drawing(genome, inputs) -> {positions, edges, names}: where to draw nodes and wires "
+               "(evomod show --draw)",
+    "left_right_split": "left_right_split(genome, directed) -> dict: does the best 2-way split separate "
+                        "the left inputs from the right ones (retina networks)",
+    "mutation_effects": "mutation_effects(genome, names, labels) -> dict: rows changed inside and across "
+                        "modules by every single rewiring (functional checks)",
+}
 
 
 @dataclass
@@ -65,15 +83,43 @@ class Population:
 class Representation:
     """Base class: a genome type's kernels behind a small interface.
 
-    Subclasses set ``n_inputs``, ``n_outputs``, ``n_rows`` (2**n_inputs) and
-    ``genome_dtype``, and implement every method that raises here.
-    ``costs`` lists the names ``cost`` accepts (see ``evomod.costs``).
+    Subclasses set ``n_inputs``, ``n_outputs`` and ``genome_dtype``, and
+    implement every required method (those raising ``NotImplementedError``
+    here). ``costs`` lists the names ``cost`` accepts (see
+    ``evomod.costs``). ``capabilities`` lists the optional methods it
+    implements (keys of ``CAPABILITIES``); the base class's versions raise
+    a one-line ``ConfigError``, and a subclass declaring a capability
+    without implementing it fails when it is defined.
     """
 
     n_inputs: int
     n_outputs: int
     genome_dtype = np.int16
     costs: tuple[str, ...] = ()
+    capabilities: frozenset[str] = frozenset()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        declared = frozenset(cls.capabilities)
+        unknown = declared - CAPABILITIES.keys()
+        if unknown:
+            raise TypeError(f"{cls.__name__}.capabilities: unknown {sorted(unknown)}; known: "
+                            f"{', '.join(CAPABILITIES)}")
+        missing = [c for c in declared if getattr(cls, c) is getattr(Representation, c)]
+        if missing:
+            raise TypeError(f"{cls.__name__} declares {missing} but does not implement them")
+        cls.capabilities = declared
+
+    def supports(self, capability: str) -> bool:
+        """Whether this representation offers the optional ``capability``."""
+        if capability not in CAPABILITIES:
+            raise KeyError(f"unknown capability {capability!r}; known: {', '.join(CAPABILITIES)}")
+        return capability in self.capabilities
+
+    def _unsupported(self, capability: str):
+        offered = ", ".join(sorted(self.capabilities)) or "none"
+        return ConfigError(f"representation {type(self).__name__} does not offer {capability} "
+                           f"(its optional capabilities: {offered})", "representation.name")
 
     @property
     def n_rows(self) -> int:
@@ -103,7 +149,8 @@ class Representation:
         raise NotImplementedError
 
     def row_costs(self, pop: Population, i: int, params) -> dict[str, float]:
-        """``connections`` and ``wiring`` of row ``i`` (those it has), for the records."""
+        """Row ``i``'s value of each cost in ``costs`` that has a record column
+        (``connections``, ``wiring``), for the records; cheaper than ``cost``."""
         return {}
 
     def to_graph(self, genome: np.ndarray, inputs=None, directed: bool = False):
@@ -121,6 +168,24 @@ class Representation:
     def check_genome(self, values) -> str:
         """Why ``values`` (a list from best.json) is not a genome of this type; "" if it is."""
         raise NotImplementedError
+
+    # --- optional capabilities (declared in ``capabilities``) ----------------------------
+
+    def program(self, genome: np.ndarray, inputs=None):
+        """The ``to_graph`` nodes as a ``Program`` (``evomod.representations.program``)."""
+        raise self._unsupported("program")
+
+    def drawing(self, genome: np.ndarray, inputs=None) -> dict:
+        """``{"positions": (n, 2) array, "edges": [(i, j, weight)], "names": [...]}`` for drawing."""
+        raise self._unsupported("drawing")
+
+    def left_right_split(self, genome: np.ndarray, directed: bool = True) -> dict:
+        """``{"separates", "q", "labels", "detail"}``: the best 2-way split against the input halves."""
+        raise self._unsupported("left_right_split")
+
+    def mutation_effects(self, genome: np.ndarray, names, labels) -> dict:
+        """``{"inside", "across", "mutations"}``: rows every single rewiring changes, by module."""
+        raise self._unsupported("mutation_effects")
 
 
 # --- copying rows ----------------------------------------------------------------

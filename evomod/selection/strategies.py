@@ -118,7 +118,7 @@ __all__ = [
     "elite_parents", "kth_smallest",
 ]
 
-SELECTION = Registry("selection strategy", "selection")
+SELECTION = Registry("selection strategy", "selection", "evomod.selection")
 
 _MU_HELP = "mu: the best mu rows breed (mu_plus_lambda: and are kept); 0 means population // 2"
 
@@ -272,7 +272,52 @@ def _generational(fitness, parents, n_elite, state):
 
 @SELECTION.register("elite", EliteParams, check=_check_elite)
 def elite(objectives: np.ndarray, state: np.ndarray, params: EliteParams, cases=None):
-    """Kashtan & Alon (2005) elite strategy on objective column 0."""
+    """Kashtan & Alon (2005)'s elite strategy on objective column 0.
+
+    The L = ``params.elite`` best rows pass unchanged, the L worst are
+    replaced by copies of them (the i-th worst by the i-th best), and every
+    other row stays where it is to be mutated. Ties in fitness are broken at
+    random.
+
+    Parameters
+    ----------
+    objectives : ndarray of float64 (S, M)
+        Larger is better; column 0 is read, the others ignored.
+    state : ndarray of uint64 (4,)
+        The run's xoshiro256** state (``evomod.rng``), advanced in place.
+    params : EliteParams
+        The validated ``[selection]`` table.
+    cases : tuple, optional
+        Ignored (lexicase only).
+
+    Returns
+    -------
+    parents : ndarray of int64 (S,)
+        Row i of the next population is a copy of row ``parents[i]``.
+    keep : ndarray of bool (S,)
+        Rows that pass unchanged (``parents[i] == i`` there); the others are
+        mutated and recombined.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter does not fit the population size (``selection.KEY``).
+    ValueError
+        If ``objectives`` is not 2-D.
+
+    References
+    ----------
+    N. Kashtan and U. Alon, PNAS 102, 13773 (2005), Methods.
+
+    Examples
+    --------
+    >>> from evomod import rng
+    >>> state = rng.new_state(np.random.SeedSequence(0))
+    >>> objectives = np.array([[0.1], [0.9], [0.5], [0.3], [0.7], [0.2]])   # one objective, six rows
+    >>> parents, keep = elite(objectives, state, EliteParams(elite=2))
+    >>> parents, np.flatnonzero(keep)      # rows 1 and 4 kept; rows 0 and 5, the worst, become copies of them
+    (array([1, 1, 2, 3, 4, 4]), array([1, 4]))
+    """
     fitness = _fitness(objectives)
     _check_elite(params, fitness.shape[0])
     return elite_parents(fitness, params.elite, state)
@@ -280,7 +325,59 @@ def elite(objectives: np.ndarray, state: np.ndarray, params: EliteParams, cases=
 
 @SELECTION.register("tournament", TournamentParams, check=_check_tournament)
 def tournament(objectives, state, params: TournamentParams, cases=None):
-    """Tournaments of ``k`` entrants (with replacement) on column 0."""
+    """Tournament selection on column 0: each parent is the best of ``k`` entrants.
+
+    Entrants are drawn uniformly with replacement; ties go to a random one.
+    Without ties, the row of rank r (0 the worst) is chosen with probability
+
+        P(r) = ((r + 1) / S)**k - (r / S)**k.
+
+    The ``params.elite`` best rows are kept in place (default none).
+
+    Parameters
+    ----------
+    objectives : ndarray of float64 (S, M)
+        Larger is better; column 0 is read, the others ignored.
+    state : ndarray of uint64 (4,)
+        The run's xoshiro256** state (``evomod.rng``), advanced in place.
+    params : TournamentParams
+        The validated ``[selection]`` table.
+    cases : tuple, optional
+        Ignored (lexicase only).
+
+    Returns
+    -------
+    parents : ndarray of int64 (S,)
+        Row i of the next population is a copy of row ``parents[i]``.
+    keep : ndarray of bool (S,)
+        Rows that pass unchanged (``parents[i] == i`` there); the others are
+        mutated and recombined.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter does not fit the population size (``selection.KEY``).
+    ValueError
+        If ``objectives`` is not 2-D.
+
+    References
+    ----------
+    B. L. Miller and D. E. Goldberg, "Genetic algorithms, tournament
+    selection, and the effects of noise", Complex Systems 9, 193 (1995).
+
+    Examples
+    --------
+    >>> from evomod import rng
+    >>> state = rng.new_state(np.random.SeedSequence(0))
+    >>> objectives = np.array([[0.1], [0.9], [0.5], [0.3], [0.7], [0.2]])   # one objective, six rows
+    >>> rank_of = np.argsort(np.argsort(objectives[:, 0]))                  # 0 = the worst
+    >>> exact = ((rank_of + 1) / 6) ** 3 - (rank_of / 6) ** 3
+    >>> counts = np.zeros(6)
+    >>> for _ in range(3000):
+    ...     counts += np.bincount(tournament(objectives, state, TournamentParams(k=3))[0], minlength=6)
+    >>> bool(np.abs(counts / counts.sum() - exact).max() < 0.01)
+    True
+    """
     fitness = _fitness(objectives)
     _check_tournament(params, fitness.shape[0])
     return _generational(fitness, _k.tournament_parents(fitness, params.k, state), params.elite, state)
@@ -288,7 +385,56 @@ def tournament(objectives, state, params: TournamentParams, cases=None):
 
 @SELECTION.register("roulette", RouletteParams, check=_check_generational)
 def roulette(objectives, state, params: RouletteParams, cases=None):
-    """Fitness-proportional selection on column 0 (shifted when negative)."""
+    """Fitness-proportional (roulette-wheel) selection on column 0.
+
+    Row i is chosen with probability w_i / sum(w), w = f - min(f) when the
+    minimum is negative (the worst row then gets P = 0), else w = f;
+    uniform when every weight is 0. The ``params.elite`` best rows are kept
+    in place (default none).
+
+    Parameters
+    ----------
+    objectives : ndarray of float64 (S, M)
+        Larger is better; column 0 is read, the others ignored.
+    state : ndarray of uint64 (4,)
+        The run's xoshiro256** state (``evomod.rng``), advanced in place.
+    params : RouletteParams
+        The validated ``[selection]`` table.
+    cases : tuple, optional
+        Ignored (lexicase only).
+
+    Returns
+    -------
+    parents : ndarray of int64 (S,)
+        Row i of the next population is a copy of row ``parents[i]``.
+    keep : ndarray of bool (S,)
+        Rows that pass unchanged (``parents[i] == i`` there); the others are
+        mutated and recombined.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter does not fit the population size (``selection.KEY``).
+    ValueError
+        If ``objectives`` is not 2-D.
+
+    References
+    ----------
+    D. E. Goldberg, *Genetic Algorithms in Search, Optimization and Machine
+    Learning* (1989), ch. 1.
+
+    Examples
+    --------
+    >>> from evomod import rng
+    >>> state = rng.new_state(np.random.SeedSequence(0))
+    >>> objectives = np.array([[0.1], [0.9], [0.5], [0.3], [0.7], [0.2]])   # one objective, six rows
+    >>> exact = objectives[:, 0] / objectives[:, 0].sum()
+    >>> counts = np.zeros(6)
+    >>> for _ in range(3000):
+    ...     counts += np.bincount(roulette(objectives, state, RouletteParams())[0], minlength=6)
+    >>> bool(np.abs(counts / counts.sum() - exact).max() < 0.01)
+    True
+    """
     fitness = _fitness(objectives)
     _check_generational(params, fitness.shape[0])
     parents = _k.wheel_parents(_k.roulette_weights(fitness), fitness.shape[0], state)
@@ -297,7 +443,60 @@ def roulette(objectives, state, params: RouletteParams, cases=None):
 
 @SELECTION.register("rank", RankParams, check=_check_generational)
 def rank(objectives, state, params: RankParams, cases=None):
-    """Linear ranking on column 0 with selective pressure ``s``."""
+    """Linear ranking on column 0 with selective pressure ``s`` in [1, 2].
+
+    The row of rank r (0 the worst, ties sharing their average rank) is
+    chosen with probability
+
+        P(r) = (2 - s + 2 (s - 1) r / (S - 1)) / S,
+
+    so the best gets s/S and the worst (2 - s)/S. The ``params.elite`` best
+    rows are kept in place (default none).
+
+    Parameters
+    ----------
+    objectives : ndarray of float64 (S, M)
+        Larger is better; column 0 is read, the others ignored.
+    state : ndarray of uint64 (4,)
+        The run's xoshiro256** state (``evomod.rng``), advanced in place.
+    params : RankParams
+        The validated ``[selection]`` table.
+    cases : tuple, optional
+        Ignored (lexicase only).
+
+    Returns
+    -------
+    parents : ndarray of int64 (S,)
+        Row i of the next population is a copy of row ``parents[i]``.
+    keep : ndarray of bool (S,)
+        Rows that pass unchanged (``parents[i] == i`` there); the others are
+        mutated and recombined.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter does not fit the population size (``selection.KEY``).
+    ValueError
+        If ``objectives`` is not 2-D.
+
+    References
+    ----------
+    J. E. Baker, "Adaptive selection methods for genetic algorithms", Proc.
+    ICGA 1, 101 (1985).
+
+    Examples
+    --------
+    >>> from evomod import rng
+    >>> state = rng.new_state(np.random.SeedSequence(0))
+    >>> objectives = np.array([[0.1], [0.9], [0.5], [0.3], [0.7], [0.2]])   # one objective, six rows
+    >>> r = np.argsort(np.argsort(objectives[:, 0]))                        # 0 = the worst
+    >>> exact = (2 - 2.0 + 2 * (2.0 - 1) * r / 5) / 6                            # s = 2: the worst never
+    >>> counts = np.zeros(6)
+    >>> for _ in range(3000):
+    ...     counts += np.bincount(rank(objectives, state, RankParams(s=2.0))[0], minlength=6)
+    >>> bool(np.abs(counts / counts.sum() - exact).max() < 0.01)
+    True
+    """
     fitness = _fitness(objectives)
     _check_generational(params, fitness.shape[0])
     parents = _k.wheel_parents(_k.linear_rank_weights(fitness, params.s), fitness.shape[0], state)
@@ -306,7 +505,53 @@ def rank(objectives, state, params: RankParams, cases=None):
 
 @SELECTION.register("truncation", TruncationParams, check=_check_generational)
 def truncation(objectives, state, params: TruncationParams, cases=None):
-    """Parents uniform over the best ``fraction`` of the rows (column 0)."""
+    """Truncation selection: parents uniform over the best ``fraction`` of the rows.
+
+    The best ``max(1, round(fraction * S))`` rows by column 0 (rounded half
+    up; ties at the cut broken at random) are the parents, each drawn with
+    probability 1 / that number. The ``params.elite`` best rows are kept in
+    place (default none).
+
+    Parameters
+    ----------
+    objectives : ndarray of float64 (S, M)
+        Larger is better; column 0 is read, the others ignored.
+    state : ndarray of uint64 (4,)
+        The run's xoshiro256** state (``evomod.rng``), advanced in place.
+    params : TruncationParams
+        The validated ``[selection]`` table.
+    cases : tuple, optional
+        Ignored (lexicase only).
+
+    Returns
+    -------
+    parents : ndarray of int64 (S,)
+        Row i of the next population is a copy of row ``parents[i]``.
+    keep : ndarray of bool (S,)
+        Rows that pass unchanged (``parents[i] == i`` there); the others are
+        mutated and recombined.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter does not fit the population size (``selection.KEY``).
+    ValueError
+        If ``objectives`` is not 2-D.
+
+    References
+    ----------
+    H. Mühlenbein and D. Schlierkamp-Voosen, "Predictive models for the
+    breeder genetic algorithm", Evolutionary Computation 1, 25 (1993).
+
+    Examples
+    --------
+    >>> from evomod import rng
+    >>> state = rng.new_state(np.random.SeedSequence(0))
+    >>> objectives = np.array([[0.1], [0.9], [0.5], [0.3], [0.7], [0.2]])   # one objective, six rows
+    >>> parents, keep = truncation(objectives, state, TruncationParams(fraction=0.5))
+    >>> sorted(set(parents.tolist())), bool(keep.any())                    # the best half: rows 1, 4, 2
+    ([1, 2, 4], False)
+    """
     fitness = _fitness(objectives)
     size = fitness.shape[0]
     _check_generational(params, size)
@@ -316,14 +561,101 @@ def truncation(objectives, state, params: TruncationParams, cases=None):
 
 @SELECTION.register("mu_plus_lambda", MuLambdaParams, check=_check_mu_kept)
 def mu_plus_lambda(objectives, state, params: MuLambdaParams, cases=None):
-    """(mu + lambda): the best mu kept in place, the others copies of them."""
+    """(mu + lambda) selection: the best mu kept in place, every other row a copy of one of them.
+
+    The copies are drawn uniformly from the mu best rows by column 0 (ties at
+    the cut at random), then mutated; ``mu = 0`` means S // 2.
+
+    Parameters
+    ----------
+    objectives : ndarray of float64 (S, M)
+        Larger is better; column 0 is read, the others ignored.
+    state : ndarray of uint64 (4,)
+        The run's xoshiro256** state (``evomod.rng``), advanced in place.
+    params : MuLambdaParams
+        The validated ``[selection]`` table.
+    cases : tuple, optional
+        Ignored (lexicase only).
+
+    Returns
+    -------
+    parents : ndarray of int64 (S,)
+        Row i of the next population is a copy of row ``parents[i]``.
+    keep : ndarray of bool (S,)
+        Rows that pass unchanged (``parents[i] == i`` there); the others are
+        mutated and recombined.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter does not fit the population size (``selection.KEY``).
+    ValueError
+        If ``objectives`` is not 2-D.
+
+    References
+    ----------
+    H.-G. Beyer and H.-P. Schwefel, "Evolution strategies: a comprehensive
+    introduction", Natural Computing 1, 3 (2002).
+
+    Examples
+    --------
+    >>> from evomod import rng
+    >>> state = rng.new_state(np.random.SeedSequence(0))
+    >>> objectives = np.array([[0.1], [0.9], [0.5], [0.3], [0.7], [0.2]])   # one objective, six rows
+    >>> parents, keep = mu_plus_lambda(objectives, state, MuLambdaParams(mu=2))
+    >>> np.flatnonzero(keep), sorted(set(parents.tolist()))
+    (array([1, 4]), [1, 4])
+    """
     fitness = _fitness(objectives)
     return _k.plus_parents(fitness, _mu(params, fitness.shape[0], True), state)
 
 
 @SELECTION.register("mu_comma_lambda", MuCommaLambdaParams, check=_check_mu)
 def mu_comma_lambda(objectives, state, params: MuCommaLambdaParams, cases=None):
-    """(mu, lambda): every row a copy of one of the best mu; nothing kept."""
+    """(mu, lambda) selection: every row a copy of one of the best mu; nothing kept.
+
+    Parents are drawn uniformly from the mu best rows by column 0 (ties at the
+    cut at random); ``mu = 0`` means S // 2.
+
+    Parameters
+    ----------
+    objectives : ndarray of float64 (S, M)
+        Larger is better; column 0 is read, the others ignored.
+    state : ndarray of uint64 (4,)
+        The run's xoshiro256** state (``evomod.rng``), advanced in place.
+    params : MuCommaLambdaParams
+        The validated ``[selection]`` table.
+    cases : tuple, optional
+        Ignored (lexicase only).
+
+    Returns
+    -------
+    parents : ndarray of int64 (S,)
+        Row i of the next population is a copy of row ``parents[i]``.
+    keep : ndarray of bool (S,)
+        Rows that pass unchanged (``parents[i] == i`` there); the others are
+        mutated and recombined.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter does not fit the population size (``selection.KEY``).
+    ValueError
+        If ``objectives`` is not 2-D.
+
+    References
+    ----------
+    H.-G. Beyer and H.-P. Schwefel, Natural Computing 1, 3 (2002).
+
+    Examples
+    --------
+    >>> from evomod import rng
+    >>> state = rng.new_state(np.random.SeedSequence(0))
+    >>> objectives = np.array([[0.1], [0.9], [0.5], [0.3], [0.7], [0.2]])   # one objective, six rows
+    >>> parents, keep = mu_comma_lambda(objectives, state, MuCommaLambdaParams(mu=2))
+    >>> sorted(set(parents.tolist())), bool(keep.any())
+    ([1, 4], False)
+    """
     fitness = _fitness(objectives)
     size = fitness.shape[0]
     best = _k.top_rows(fitness, _mu(params, size, False), state)
@@ -332,14 +664,116 @@ def mu_comma_lambda(objectives, state, params: MuCommaLambdaParams, cases=None):
 
 @SELECTION.register("nsga2", NSGA2Params, check=_check_mu_kept)
 def nsga2(objectives, state, params: NSGA2Params, cases=None):
-    """NSGA-II (Deb et al. 2002) on all columns; survivors kept in place."""
+    """NSGA-II on all objective columns: the mu survivors kept, offspring from binary tournaments.
+
+    The S rows are NSGA-II's merged parent + offspring pool. Survivors are
+    the fronts of the fast non-dominated sort over all M columns (row a
+    dominates b when a >= b in every column and > in one), the last front
+    cut by crowding distance, largest first. Every other row is a copy of the
+    winner of a binary tournament between two distinct random survivors
+    (lower front, then larger crowding distance, then a coin flip), mutated.
+    With M = 1 the survivors are the mu best (Clune et al.'s PA treatment).
+    ``mu = 0`` means S // 2.
+
+    Parameters
+    ----------
+    objectives : ndarray of float64 (S, M)
+        Larger is better; every column is an objective.
+    state : ndarray of uint64 (4,)
+        The run's xoshiro256** state (``evomod.rng``), advanced in place.
+    params : NSGA2Params
+        The validated ``[selection]`` table.
+    cases : tuple, optional
+        Ignored (lexicase only).
+
+    Returns
+    -------
+    parents : ndarray of int64 (S,)
+        Row i of the next population is a copy of row ``parents[i]``.
+    keep : ndarray of bool (S,)
+        Rows that pass unchanged (``parents[i] == i`` there); the others are
+        mutated and recombined.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter does not fit the population size (``selection.KEY``).
+    ValueError
+        If ``objectives`` is not 2-D.
+
+    References
+    ----------
+    K. Deb, A. Pratap, S. Agarwal and T. Meyarivan, "A fast and elitist
+    multiobjective genetic algorithm: NSGA-II", IEEE TEC 6, 182 (2002).
+
+    Examples
+    --------
+    >>> from evomod import rng
+    >>> state = rng.new_state(np.random.SeedSequence(0))
+    >>> objectives = np.array([[1.0, -3.0], [0.5, -1.0], [0.9, -2.0], [0.2, -4.0], [1.0, -1.0], [0.1, -0.5]])
+    >>> parents, keep = nsga2(objectives, state, NSGA2Params(mu=3))
+    >>> np.flatnonzero(keep)   # front 1: rows 4, 5; then an extreme of front 2 (rows 0, 1: infinite crowding)
+    array([1, 4, 5])
+    >>> bool(np.isin(parents[~keep], np.flatnonzero(keep)).all())
+    True
+    """
     obj = _objectives(objectives)
     return _nsga.nsga2_step(obj, _mu(params, obj.shape[0], True), 1.0, state)
 
 
 @SELECTION.register("stochastic_nsga2", StochasticNSGA2Params, check=_check_mu_kept)
 def stochastic_nsga2(objectives, state, params: StochasticNSGA2Params, cases=None):
-    """NSGA-II with stochastic Pareto dominance (Clune et al. 2013's pnsga)."""
+    """NSGA-II with stochastic Pareto dominance (Clune, Mouret & Lipson 2013).
+
+    As :func:`nsga2`, but in every dominance test objective 0 counts and each
+    further objective only with probability ``p`` (drawn from ``state``).
+    ``p = 1`` is :func:`nsga2` exactly (same state, same result); ``p = 0``
+    ignores columns 1.. entirely, crowding included.
+
+    Parameters
+    ----------
+    objectives : ndarray of float64 (S, M)
+        Larger is better; column 0 always counts, the others with probability p.
+    state : ndarray of uint64 (4,)
+        The run's xoshiro256** state (``evomod.rng``), advanced in place.
+    params : StochasticNSGA2Params
+        The validated ``[selection]`` table.
+    cases : tuple, optional
+        Ignored (lexicase only).
+
+    Returns
+    -------
+    parents : ndarray of int64 (S,)
+        Row i of the next population is a copy of row ``parents[i]``.
+    keep : ndarray of bool (S,)
+        Rows that pass unchanged (``parents[i] == i`` there); the others are
+        mutated and recombined.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter does not fit the population size (``selection.KEY``).
+    ValueError
+        If ``objectives`` is not 2-D.
+
+    References
+    ----------
+    J. Clune, J.-B. Mouret and H. Lipson, "The evolutionary origins of
+    modularity", Proc. R. Soc. B 280, 20122863 (2013): p = 0.25 for the
+    connection cost.
+
+    Examples
+    --------
+    >>> from evomod import rng
+    >>> state = rng.new_state(np.random.SeedSequence(0))
+    >>> objectives = np.array([[1.0, -3.0], [0.5, -1.0], [0.9, -2.0], [0.2, -4.0], [1.0, -1.0], [0.1, -0.5]])
+    >>> a = stochastic_nsga2(objectives, state.copy(), StochasticNSGA2Params(mu=3, p=1.0))
+    >>> b = nsga2(objectives, state.copy(), NSGA2Params(mu=3))
+    >>> bool((a[0] == b[0]).all() and (a[1] == b[1]).all())
+    True
+    >>> np.flatnonzero(stochastic_nsga2(objectives, state, StochasticNSGA2Params(mu=3, p=0.0))[1])
+    array([0, 2, 4])
+    """
     obj = _objectives(objectives)
     mu = _mu(params, obj.shape[0], True)
     if params.p == 0.0:
@@ -349,7 +783,54 @@ def stochastic_nsga2(objectives, state, params: StochasticNSGA2Params, cases=Non
 
 @SELECTION.register("lexicase", LexicaseParams)
 def lexicase(objectives, state, params: LexicaseParams, cases=None):
-    """Lexicase selection on per-case pass bits ``cases = (bits, n_cases)``."""
+    """Lexicase selection on per-case pass bits ``cases = (bits, n_cases)``.
+
+    Each of S selection events shuffles the test cases (input row × output)
+    and filters the population case by case, keeping the rows that pass when
+    any does, until one row is left or the cases run out; then a uniform
+    pick among those left. Rows with identical case vectors are grouped
+    first. The size penalty and costs play no part. Nothing is kept.
+
+    Parameters
+    ----------
+    objectives : ndarray of float64 (S, M)
+        Larger is better; ignored.
+    state : ndarray of uint64 (4,)
+        The run's xoshiro256** state (``evomod.rng``), advanced in place.
+    params : LexicaseParams
+        The validated ``[selection]`` table.
+    cases : tuple, optional
+        ``(bits, n_cases)``, ``bits`` uint64 (S, W): bit c (bit ``c % 64`` of word
+        ``c // 64``) set when the row passes case c, ``n_cases <= 64 W``.
+
+    Returns
+    -------
+    parents : ndarray of int64 (S,)
+        Row i of the next population is a copy of row ``parents[i]``.
+    keep : ndarray of bool (S,)
+        Rows that pass unchanged (``parents[i] == i`` there); the others are
+        mutated and recombined.
+
+    Raises
+    ------
+    ValueError
+        If ``cases`` is missing or does not fit the rows.
+
+    References
+    ----------
+    L. Spector, "Assessment of problem modality by differential performance
+    of lexicase selection in genetic programming", GECCO (2012); T. Helmuth,
+    L. Spector and J. Matheson, IEEE TEC 19, 630 (2015).
+
+    Examples
+    --------
+    >>> from evomod import rng
+    >>> state = rng.new_state(np.random.SeedSequence(0))
+    >>> bits = np.array([[0b0011], [0b0101], [0b1000], [0b0000]], dtype=np.uint64)  # 4 rows, 4 cases
+    >>> parents, keep = lexicase(np.zeros((4, 1)), state, LexicaseParams(), (bits, 4))
+    >>> bool(3 in parents), bool(keep.any())     # row 3 passes nothing: never chosen
+    (False, False)
+    """
     if cases is None:
         raise ValueError("lexicase selection needs per-case pass bits: call it with "
                          "cases=(bits uint64 (S, W), n_cases)")

@@ -322,7 +322,71 @@ def _run_all(client, pending: list[RunSpec], out: Path, man: dict, total: int, p
 
 def run_study(source, out=None, *, scheduler=None, cluster=None, jobs=None, workers=None, client=None,
               processes=True, progress=True, retries=RETRIES) -> Outcome:
-    """Run (or resume) a study; returns what happened. See ``evomod.study``."""
+    """Run (or resume) a study on Dask and write its directory; returns what happened.
+
+    Every run's config is validated first (:func:`expand`); runs already in
+    ``OUT/runs/`` are skipped, so calling it again resumes the study and
+    retries failed runs. One Dask task is one whole run, on workers with one
+    thread each. The tables (``runs.parquet``, ``records/``) are rebuilt at
+    the end, after Ctrl-C too. The directory's layout is in the
+    ``evomod.study`` module docstring.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or dict
+        A study file or its parsed contents (:func:`load_study`).
+    out : str or pathlib.Path, optional
+        The study directory; default ``studies/NAME``. A directory holding
+        another study is refused.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``).
+    cluster : {"local", "slurm", "pbs", "sge", "lsf"}, optional
+        Where to start workers; default the study's ``[cluster] kind``, else
+        ``"local"`` (a ``LocalCluster``).
+    jobs : int, optional
+        Batch jobs to submit (batch clusters); default ``[cluster] jobs`` or
+        min(runs, 8).
+    workers : int, optional
+        Worker processes of a local cluster; default the number of cores.
+    client : distributed.Client, optional
+        Use this client instead of starting a cluster.
+    processes : bool
+        Local workers as processes (True) or threads in this process.
+    progress : bool
+        Show a progress bar of runs done and failed.
+    retries : int
+        Resubmissions of a task that raised outside the run itself.
+
+    Returns
+    -------
+    Outcome
+        Runs in total, skipped (finished before), finished now, failed,
+        solved, wall seconds, whether interrupted; ``.text()`` says it in
+        words.
+
+    Raises
+    ------
+    ConfigError
+        Before anything runs: an invalid study or cell config, a bad
+        ``jobs``/``workers``, incompatible options, an ``out`` holding
+        another study, an unreachable scheduler or a missing batch system.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pyarrow.parquet as pq
+    >>> study = {"base": "ka2005-logic-mvg", "seeds": 1, "seed": 7,
+    ...          "overrides": {"generations": 10, "population": 20, "selection.elite": 5, "modularity.every": 0},
+    ...          "grid": {"selection.pm": [0.5, 0.7]}}
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     first = run_study(study, f"{tmp}/s", workers=1, processes=False, progress=False)
+    ...     again = run_study(study, f"{tmp}/s", workers=1, processes=False, progress=False)  # resumes: nothing to do
+    ...     table = pq.read_table(f"{tmp}/s/runs.parquet")
+    >>> first.total, first.finished, first.failed, again.skipped, again.finished
+    (2, 2, 0, 2, 0)
+    >>> table.column("run_id").to_pylist(), table.column("selection.pm").to_pylist()
+    (['6505267e-s000', 'cfe3c65f-s000'], [0.5, 0.7])
+    """
     started = time.perf_counter()
     for flag, value in (("--jobs", jobs), ("--workers", workers)):
         if value is not None and (type(value) is not int or value < 1):

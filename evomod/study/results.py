@@ -23,7 +23,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from evomod.engine.results import RECORD_COLUMNS
+from evomod.engine.results import record_columns
 from evomod.io.files import atomic_write
 
 MAX_GOAL_COLUMNS = 16  # more goals (rmvg) are in the first_solved JSON column only
@@ -59,9 +59,10 @@ def write_records(out: Path, meta: dict, manifest: dict) -> Path:
     for name, kind in _meta_columns(manifest):
         arrays.append(pa.array([meta[name]] * n, kind))
         names.append(name)
-    for name in RECORD_COLUMNS:
+    for spec in record_columns():
+        name = spec.name
         if name not in table.column_names:  # a run written before the column existed
-            arrays.append(pa.array([float("nan")] * n, pa.float64()))
+            arrays.append(pa.array(spec.empty(n)))
             names.append(name)
             continue
         col = table.column(name)

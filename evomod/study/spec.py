@@ -26,16 +26,20 @@ from typing import Any
 import numpy as np
 
 from evomod import config as _config
-from evomod.engine.results import RECORD_COLUMNS
+from evomod.engine.results import record_columns
 from evomod.registry import ConfigError
 
 STUDY_KEYS = ("description", "base", "seeds", "seed", "checkpoint_every", "grid", "overrides", "cluster")
 CLUSTER_KINDS = ("local", "slurm", "pbs", "sge", "lsf")
 # columns of runs.parquet and of the records dataset besides the swept parameters
-RESERVED = {"run_id", "cell", "cell_index", "cell_key", "seed_index", "seed", "status", "generation_cap",
-            "generations_run", "generations_to_solve", "goals_solved", "first_solved", "final_best_fitness",
-            "final_best_performance", "final_n_effective", "final_q", "final_qm", "wall_seconds",
-            "error"} | set(RECORD_COLUMNS)
+_RUN_COLUMNS = {"run_id", "cell", "cell_index", "cell_key", "seed_index", "seed", "status", "generation_cap",
+                "generations_run", "generations_to_solve", "goals_solved", "first_solved", "final_best_fitness",
+                "final_best_performance", "final_n_effective", "final_q", "final_qm", "wall_seconds", "error"}
+
+
+def reserved() -> set[str]:
+    """Names an axis may not take: the columns of runs.parquet and of the records."""
+    return _RUN_COLUMNS | {c.name for c in record_columns()}
 CACHE_FILE = "qm-cache.json"
 
 
@@ -154,16 +158,16 @@ def _axis(name: str, values, where: str) -> Axis:
         raise ConfigError(f"{where}: grid '{name}' mixes tables and plain values; a condition axis "
                           "is a list of tables only", name)
     if not all(tables):
-        if "." not in name and name in RESERVED:
+        if "." not in name and name in reserved():
             raise ConfigError(f"{where}: grid '{name}' is not a key a study can sweep", name)
         labels = tuple(values)
         over = tuple({name: v} for v in values)
         if len({json.dumps(v, sort_keys=True, default=str) for v in values}) != len(values):
             raise ConfigError(f"{where}: grid '{name}' lists a value twice", name)
         return Axis(name, labels, over)
-    if name in RESERVED or "." in name:
+    if name in reserved() or "." in name:
         raise ConfigError(f"{where}: condition axis '{name}': its name becomes a column; use a plain "
-                          f"word other than {', '.join(sorted(RESERVED))}", name)
+                          f"word other than {', '.join(sorted(reserved()))}", name)
     labels, over = [], []
     for table in values:
         label = table.get("label")
@@ -235,7 +239,45 @@ def parse(data: dict, text: str = "", path: Path | None = None) -> Study:
 
 
 def load_study(source) -> Study:
-    """A study from a TOML path (or an already parsed dict)."""
+    """Read and check a study file; nothing is expanded or run yet.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or dict
+        A study file (TOML; ``base`` paths in it are relative to the file),
+        or its already parsed contents (copied, not modified). The keys are
+        in the ``evomod.study`` module docstring: ``description``, ``base``,
+        ``seeds``, ``seed``, ``checkpoint_every``, ``overrides``, ``grid``,
+        ``cluster``.
+
+    Returns
+    -------
+    Study
+        The checked study: base config (raw), overrides, grid axes, seeds,
+        study seed and cluster table. Its name is the file's stem, or
+        ``"study"`` for a dict.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the key: a missing or unreadable file, invalid TOML,
+        an unknown key, an empty grid, a grid key that is not a list, a
+        condition axis with two equal labels, a per-run ``seed``, an unknown
+        ``cluster.kind``. Config keys are checked later, by :func:`expand`.
+
+    Examples
+    --------
+    >>> study = load_study({"base": "ka2005-logic-mvg", "seeds": 2, "seed": 7,
+    ...                     "overrides": {"generations": 20, "population": 20, "selection.elite": 5,
+    ...                                   "modularity.every": 0},
+    ...                     "grid": {"selection.pm": [0.5, 0.7]}})
+    >>> study.name, study.seeds, [(axis.name, axis.labels) for axis in study.axes]
+    ('study', 2, [('selection.pm', (0.5, 0.7))])
+    >>> load_study({"base": "ka2005-logic-mvg", "grid": {}})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    evomod.registry.ConfigError: study: the grid is empty; give [grid] at least one key with a list of values, ...
+    """
     if isinstance(source, dict):
         return parse(copy.deepcopy(source))
     path = Path(source)
@@ -258,7 +300,30 @@ def cell_key(overrides: dict) -> str:
 
 
 def run_seed(study_seed: int, key: str, seed_index: int) -> int:
-    """A run's config seed: the same whatever order runs execute in."""
+    """A run's config seed: the same whatever order runs execute in.
+
+    ``SeedSequence(study_seed, spawn_key=(int(key, 16), seed_index))``'s
+    first 64-bit word, halved to fit a signed int64 column.
+
+    Parameters
+    ----------
+    study_seed : int
+        The study's ``seed``.
+    key : str
+        The cell's key: 8 hex digits of a hash of its overrides.
+    seed_index : int
+        Which of the cell's ``seeds`` runs.
+
+    Returns
+    -------
+    int
+        In [0, 2**63).
+
+    Examples
+    --------
+    >>> run_seed(7, "6505267e", 0) == run_seed(7, "6505267e", 0) != run_seed(7, "6505267e", 1)
+    True
+    """
     seq = np.random.SeedSequence(study_seed, spawn_key=(int(key, 16), seed_index))
     return int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1))  # fits int64 columns
 
@@ -296,8 +361,46 @@ def cells(study: Study, cache: str) -> list[Cell]:
 
 
 def expand(study: Study, out: Path) -> list[RunSpec]:
-    """Every run of the study (cells x seeds), configs validated; the modularity
-    cache of every run is ``OUT/qm-cache.json`` unless the overrides set one."""
+    """Every run of the study (cells x seeds), each config validated.
+
+    Cells are the Cartesian product of the grid's axes, first axis slowest;
+    each cell's config is the base, then the overrides, then the cell's grid
+    values. Run ids are ``KEY-sNNN`` (KEY: 8 hex digits of a hash of the
+    cell's grid values) and seeds come from :func:`run_seed`: neither
+    depends on the order of the grid or the number of workers.
+
+    Parameters
+    ----------
+    study : Study
+        From :func:`load_study`.
+    out : str or pathlib.Path
+        The study directory; every run's modularity cache is
+        ``OUT/qm-cache.json`` (absolute).
+
+    Returns
+    -------
+    list of RunSpec
+        ``run_id``, ``cell``, ``seed_index``, ``seed`` and the validated
+        ``config`` (its ``seed`` set) of every run, cell by cell.
+
+    Raises
+    ------
+    ConfigError
+        If a cell's config is invalid (the message names the cell and the
+        key), or two cells set the same keys to the same values.
+
+    Examples
+    --------
+    >>> study = load_study({"base": "ka2005-logic-mvg", "seeds": 2, "seed": 7,
+    ...                     "overrides": {"generations": 20, "population": 20, "selection.elite": 5,
+    ...                                   "modularity.every": 0},
+    ...                     "grid": {"selection.pm": [0.5, 0.7]}})
+    >>> runs = expand(study, "studies/example")
+    >>> [r.run_id for r in runs]
+    ['6505267e-s000', '6505267e-s001', 'cfe3c65f-s000', 'cfe3c65f-s001']
+    >>> runs[2].config.selection.pm, runs[2].seed == run_seed(7, "cfe3c65f", 0)
+    (0.7, True)
+    """
     cache = str(Path(out).resolve() / CACHE_FILE)
     runs = []
     for cell in cells(study, cache):

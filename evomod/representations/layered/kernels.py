@@ -51,26 +51,11 @@ ACTIVATIONS = ("tanh20", "step")
 ACT_TANH20 = 0
 ACT_STEP = 1
 
-#: Clune et al. (2013) variation rates.
-CLUNE_P_ADD = 0.2
-CLUNE_P_REMOVE = 0.2
-CLUNE_BIAS_RATE = 1.0 / 24.0
-#: Clune et al.'s initial connection counts, uniform in [0, 120).
-CLUNE_MIN_CONNECTIONS = 0
-CLUNE_MAX_CONNECTIONS = 120
 
-_I8 = np.iinfo(np.int8)
-
-
-def _as_int_tuple(name: str, values) -> tuple:
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise ValueError(f"{name} must be a sequence, got {values!r}")
-    out = []
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise ValueError(f"{name} must hold integers, got {v!r}")
-        out.append(int(v))
-    return tuple(out)
+def _per_node(coords, layers) -> tuple[tuple[float, ...], ...]:
+    """One float per node, layer by layer; a layer given as one number puts all its nodes there."""
+    return tuple(tuple(float(v) for v in ((row,) * n if isinstance(row, (int, float, np.number)) else row))
+                 for row, n in zip(coords, layers))
 
 
 def centred_coordinates(layers) -> tuple[tuple[tuple[float, ...], ...], tuple[tuple[float, ...], ...]]:
@@ -83,6 +68,9 @@ def centred_coordinates(layers) -> tuple[tuple[tuple[float, ...], ...], tuple[tu
 @dataclass(frozen=True)
 class LayeredSpec:
     """Shape, parameter sets and geometry of a layered-network population.
+
+    Built from a validated ``[representation]`` table (``LayeredParams``,
+    which checks every value); the paper setups are the presets.
 
     Parameters
     ----------
@@ -114,10 +102,10 @@ class LayeredSpec:
     """
 
     layers: tuple
-    weights: tuple = (-2, -1, 1, 2)
-    biases: tuple = (-2, -1, 0, 1, 2)
-    activation: str = "tanh20"
-    input_values: tuple = (-1, 1)
+    weights: tuple
+    biases: tuple
+    activation: str
+    input_values: tuple
     fan_in: tuple = ()
     x: tuple | None = None
     y: tuple | None = None
@@ -142,55 +130,22 @@ class LayeredSpec:
     input_levels: np.ndarray = field(init=False, compare=False, repr=False)
 
     def __post_init__(self):
+        # The values are checked once, by the params model
+        # (evomod.representations.layered.representation.LayeredParams);
+        # here they are only put in canonical form.
         put = object.__setattr__
-        layers = _as_int_tuple("layers", self.layers)
-        if len(layers) < 2:
-            raise ValueError(f"layers needs at least an input and an output layer, got {layers}")
-        if any(n < 1 for n in layers):
-            raise ValueError(f"layers must all have at least one node, got {layers}")
+        layers = tuple(int(n) for n in self.layers)
         put(self, "layers", layers)
-
-        weights = _as_int_tuple("weights", self.weights)
-        if not weights:
-            raise ValueError("weights must list at least one allowed weight")
-        if 0 in weights:
-            raise ValueError("weights must not contain 0 (0 means 'no connection')")
-        if any(not _I8.min <= w <= _I8.max for w in weights):
-            raise ValueError(f"weights must lie in the int8 range [-128, 127], got {weights}")
-        if len(set(weights)) != len(weights):
-            raise ValueError(f"weights must be distinct, got {weights}")
-        put(self, "weights", tuple(sorted(weights)))
-
-        biases = _as_int_tuple("biases", self.biases)
-        if not biases:
-            raise ValueError("biases must list at least one allowed bias")
-        if any(not _I8.min <= b <= _I8.max for b in biases):
-            raise ValueError(f"biases must lie in the int8 range [-128, 127], got {biases}")
-        if len(set(biases)) != len(biases):
-            raise ValueError(f"biases must be distinct, got {biases}")
-        put(self, "biases", tuple(sorted(biases)))
-
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
-
-        levels = _as_int_tuple("input_values", self.input_values)
-        if len(levels) != 2 or levels[0] == levels[1]:
-            raise ValueError(f"input_values must be two distinct integers (off, on), got {levels}")
-        if any(not _I8.min <= v <= _I8.max for v in levels):
-            raise ValueError(f"input_values must lie in the int8 range, got {levels}")
+        put(self, "weights", tuple(sorted(int(w) for w in self.weights)))
+        put(self, "biases", tuple(sorted(int(b) for b in self.biases)))
+        levels = tuple(int(v) for v in self.input_values)
         put(self, "input_values", levels)
-
-        fan_in = _as_int_tuple("fan_in", self.fan_in) if self.fan_in != () else (0,) * (len(layers) - 1)
-        if len(fan_in) != len(layers) - 1:
-            raise ValueError(f"fan_in needs one cap per non-input layer ({len(layers) - 1}), got {fan_in}")
-        if any(c < 0 for c in fan_in):
-            raise ValueError(f"fan_in caps must be >= 0 (0 = no cap), got {fan_in}")
+        fan_in = tuple(int(c) for c in self.fan_in) if self.fan_in != () else (0,) * (len(layers) - 1)
         put(self, "fan_in", fan_in)
-
         if self.x is None and self.y is None:
             x, y = centred_coordinates(layers)
         else:
-            x, y = self._check_coordinates("x", self.x, layers), self._check_coordinates("y", self.y, layers)
+            x, y = _per_node(self.x, layers), _per_node(self.y, layers)
         put(self, "x", x)
         put(self, "y", y)
 
@@ -214,10 +169,6 @@ class LayeredSpec:
             cap = fan_in[layer - 1]
             below = layers[layer - 1]
             node_cap[layer_start[layer]:layer_start[layer + 1]] = below if cap == 0 else min(cap, below)
-        # pre-activations must fit the kernels' int32 buffers
-        bound = max(abs(b) for b in biases) + max(layers) * max(abs(w) for w in weights) * max(map(abs, levels))
-        if bound >= 2**31:
-            raise ValueError("layers, weights and input_values are too large for int32 pre-activations")
 
         put(self, "n_inputs", layers[0])
         put(self, "n_outputs", layers[-1])
@@ -237,27 +188,6 @@ class LayeredSpec:
         put(self, "weight_values", np.array(self.weights, dtype=np.int64))
         put(self, "bias_values", np.array(self.biases, dtype=np.int64))
         put(self, "input_levels", np.array(levels, dtype=np.int64))
-
-    @staticmethod
-    def _check_coordinates(name, coords, layers):
-        if coords is None:
-            raise ValueError(f"{name}: coordinates missing (give both x and y, or neither)")
-        if isinstance(coords, (str, bytes)) or not hasattr(coords, "__iter__"):
-            raise ValueError(f"{name} must be one tuple of coordinates per layer, got {coords!r}")
-        coords = tuple(coords)
-        if len(coords) != len(layers):
-            raise ValueError(f"{name} has coordinates for {len(coords)} layers, the network has {len(layers)}")
-        out = []
-        for layer, (row, n) in enumerate(zip(coords, layers)):
-            if isinstance(row, (int, float, np.number)):
-                row = (row,) * n  # one value for the whole layer
-            row = tuple(float(v) for v in row)
-            if len(row) != n:
-                raise ValueError(f"{name}: layer {layer} has {n} nodes but {len(row)} coordinates")
-            if not all(np.isfinite(row)):
-                raise ValueError(f"{name}: layer {layer} has non-finite coordinates {row}")
-            out.append(row)
-        return tuple(out)
 
     # -- conveniences
     @property
@@ -287,37 +217,6 @@ class LayeredSpec:
             input_levels=self.input_levels, act=self.act, n_slots=self.n_slots,
             n_biased=self.n_biased,
         )
-
-
-def clune_spec() -> LayeredSpec:
-    """Clune, Mouret & Lipson (2013): 8-8-4-2-1, weights {-2,-1,1,2}, biases
-    {-2..2}, tanh(20x), inputs ±1, no fan-in cap, the authors' coordinates."""
-    xs8 = tuple(i - 3.5 for i in range(8))
-    return LayeredSpec(
-        layers=(8, 8, 4, 2, 1), weights=(-2, -1, 1, 2), biases=(-2, -1, 0, 1, 2),
-        activation="tanh20", input_values=(-1, 1), fan_in=(0, 0, 0, 0),
-        x=(xs8, xs8, (-2.0, -1.0, 1.0, 2.0), (-1.0, 1.0), (0.0,)),
-        y=((0.0,) * 8, (1.0,) * 8, (2.0,) * 4, (3.0,) * 2, (4.0,)),
-    )
-
-
-def kashtan_alon_spec(thresholds=(-2, -1, 0, 1, 2)) -> LayeredSpec:
-    """Kashtan & Alon (2005) retina networks: 8-4-2-1 threshold neurons,
-    weights ±1, inputs 0/1, fan-in ≤ 3, 3, 2.
-
-    A neuron with threshold θ fires iff ``sum(w x) > θ``, i.e. its bias is
-    ``b = -θ``; the thresholds' range is not known (default -2..2, symmetric,
-    so the biases are the same set). Coordinates are an assumption (the paper
-    gives none): inputs x = -3.5..3.5 at y = 0, then x = -1.5..1.5 at y = 1,
-    -0.5, 0.5 at y = 2 and 0 at y = 3.
-    """
-    thresholds = _as_int_tuple("thresholds", thresholds)
-    return LayeredSpec(
-        layers=(8, 4, 2, 1), weights=(-1, 1), biases=tuple(sorted(-t for t in thresholds)),
-        activation="step", input_values=(0, 1), fan_in=(3, 3, 2),
-        x=(tuple(i - 3.5 for i in range(8)), (-1.5, -0.5, 0.5, 1.5), (-0.5, 0.5), (0.0,)),
-        y=((0.0,) * 8, (1.0,) * 4, (2.0,) * 2, (3.0,)),
-    )
 
 
 # --- population kernels -----------------------------------------------------
@@ -662,9 +561,8 @@ def _genome(genome, spec: LayeredSpec) -> np.ndarray:
     return g
 
 
-def random_population(spec: LayeredSpec, size: int, state: np.ndarray,
-                      min_connections: int = CLUNE_MIN_CONNECTIONS,
-                      max_connections: int = CLUNE_MAX_CONNECTIONS) -> np.ndarray:
+def random_population(spec: LayeredSpec, size: int, state: np.ndarray, min_connections: int,
+                      max_connections: int) -> np.ndarray:
     """:func:`random_networks` for ``spec``: int8 ``(size, spec.n_loci)``."""
     return random_networks(size, spec.n_slots, spec.n_biased, spec.slot_dst, spec.node_cap,
                            spec.weight_values, spec.bias_values, min_connections, max_connections,

@@ -8,24 +8,32 @@ Kashtan & Alon's 8-4-2-1 threshold networks.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
 from numba import njit
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from evomod import rng as _rng
 from evomod.modularity.search import best_bisection
 from evomod.problems import goals as _goals
-from evomod.registry import Section
+from evomod.registry import ConfigError, ParamError, Section
 from evomod.representations.base import REPRESENTATIONS, Population, Representation
 from evomod.representations.layered import kernels as _lay
 from evomod.representations.layered import wiring as _wir
 
 
 class LayeredParams(Section):
+    """``[representation]`` of layered networks, and every check of its values.
+
+    The defaults are Clune, Mouret & Lipson (2013)'s networks, written here
+    only: the ``clune2013-*`` presets rely on them and give only the authors'
+    node coordinates; the ``ka2005-retina-*`` presets give every key.
+    """
+
     name: str = Field("layered", description="genome type: nand (2-input NAND circuits) | layered (neural networks)")
-    layers: list[int] = Field([8, 8, 4, 2, 1], min_length=2, description=(
+    layers: list[int] = Field([8, 8, 4, 2, 1], description=(
         "nodes per layer, inputs first; connections only between adjacent layers "
         "(Clune 2013: 8-8-4-2-1; Kashtan & Alon 2005: 8-4-2-1)"))
     weights: list[int] = Field([-2, -1, 1, 2], min_length=1, description=(
@@ -61,6 +69,90 @@ class LayeredParams(Section):
         "initial networks get a uniform number of connections in [low, high), capped by the "
         "slots and fan-in caps (Clune [0, 120))"))
 
+    # Every check of a layered network's values lives here; a failure names its key.
+
+    @field_validator("layers")
+    @classmethod
+    def _layers(cls, layers):
+        if len(layers) < 2:
+            raise ValueError(f"layers needs at least an input and an output layer, got {layers}")
+        if any(n < 1 for n in layers):
+            raise ValueError(f"layers must all have at least one node, got {layers}")
+        return layers
+
+    @field_validator("weights", "biases", "input_values")
+    @classmethod
+    def _int8_values(cls, values, info: ValidationInfo):
+        name = info.field_name
+        if name == "weights" and 0 in values:
+            raise ValueError("weights must not contain 0 (0 means 'no connection')")
+        if any(not _INT8[0] <= v <= _INT8[1] for v in values):
+            raise ValueError(f"{name} must lie in the int8 range [-128, 127]")
+        if len(set(values)) != len(values):
+            raise ValueError(f"{name} must be distinct" if name != "input_values" else
+                             "input_values must be two distinct integers (off, on)")
+        return values
+
+    @field_validator("fan_in")
+    @classmethod
+    def _fan_in(cls, fan_in, info: ValidationInfo):
+        layers = info.data.get("layers")
+        if fan_in and layers is not None and len(fan_in) != len(layers) - 1:
+            raise ValueError(f"fan_in needs one cap per non-input layer ({len(layers) - 1}), or none")
+        if any(c < 0 for c in fan_in):
+            raise ValueError("fan_in caps must be >= 0 (0 = no cap)")
+        return fan_in
+
+    @field_validator("x")
+    @classmethod
+    def _x(cls, x, info: ValidationInfo):
+        layers = info.data.get("layers")
+        if x is None or layers is None:
+            return x
+        if len(x) != len(layers):
+            raise ValueError(f"x has coordinates for {len(x)} layers, the network has {len(layers)}")
+        for layer, (row, n) in enumerate(zip(x, layers)):
+            if len(row) != n:
+                raise ValueError(f"x: layer {layer} has {n} nodes but {len(row)} coordinates")
+        if not all(math.isfinite(v) for row in x for v in row):
+            raise ValueError("x: coordinates must be finite")
+        return x
+
+    @field_validator("y")
+    @classmethod
+    def _y(cls, y, info: ValidationInfo):
+        layers = info.data.get("layers")
+        if y is None or layers is None:
+            return y
+        if len(y) != len(layers):
+            raise ValueError(f"y has {len(y)} values for {len(layers)} layers")
+        if not all(math.isfinite(v) for v in y):
+            raise ValueError("y: coordinates must be finite")
+        return y
+
+    @field_validator("initial_connections")
+    @classmethod
+    def _initial(cls, counts):
+        if not 0 <= counts[0] < counts[1]:
+            raise ValueError("need 0 <= low < high")
+        return counts
+
+    @model_validator(mode="after")
+    def _together(self):
+        if self.x is not None and self.y is None:
+            raise ParamError("y", "missing while x is given: give both x and y coordinates, or neither")
+        if self.y is not None and self.x is None:
+            raise ParamError("x", "missing while y is given: give both x and y coordinates, or neither")
+        # pre-activations must fit the kernels' int32 buffers
+        bound = max(map(abs, self.biases)) + max(self.layers) * max(map(abs, self.weights)) * \
+            max(map(abs, self.input_values))
+        if bound >= 2**31:
+            raise ParamError("layers", "too many nodes in a layer for int32 pre-activations")
+        return self
+
+
+_INT8 = (-128, 127)
+
 
 @njit(cache=True)
 def locality(genomes, layer_start, slot_start, slot_src, slot_dst, node_x, node_y, exponent, out):
@@ -94,6 +186,7 @@ class LayeredNetworks(Representation):
 
     genome_dtype = _lay.GENOME_DTYPE
     costs = ("connections", "wiring", "locality")
+    capabilities = frozenset({"program", "drawing", "left_right_split"})
 
     def __init__(self, spec: _lay.LayeredSpec, params: LayeredParams):
         self.spec, self.params = spec, params
@@ -221,18 +314,17 @@ class LayeredNetworks(Representation):
         return {"separates": separates, "q": q, "labels": labels, "detail": detail}
 
 
-@REPRESENTATIONS.register("layered", LayeredParams)
-def layered(params: LayeredParams, n_inputs: int) -> LayeredNetworks:
+def check(params: LayeredParams, context) -> None:
+    """The network against the task: one input node per task input."""
+    n_inputs = len(context.task.inputs)
     if params.layers[0] != n_inputs:
-        raise ValueError(f"layers[0] = {params.layers[0]} but the task has {n_inputs} inputs")
-    if (params.x is None) != (params.y is None):
-        raise ValueError("give both x and y coordinates, or neither")
+        raise ConfigError(f"representation.layers = {params.layers}: layers[0] = {params.layers[0]} but the task "
+                          f"has {n_inputs} inputs", "representation.layers")
+
+
+@REPRESENTATIONS.register("layered", LayeredParams, check=check)
+def layered(params: LayeredParams, n_inputs: int) -> LayeredNetworks:
     y = None if params.y is None else [[v] * n for v, n in zip(params.y, params.layers)]
-    if params.y is not None and len(params.y) != len(params.layers):
-        raise ValueError(f"y has {len(params.y)} values for {len(params.layers)} layers")
-    low, high = params.initial_connections
-    if not 0 <= low < high:
-        raise ValueError(f"initial_connections = {params.initial_connections}: need 0 <= low < high")
     spec = _lay.LayeredSpec(tuple(params.layers), tuple(params.weights), tuple(params.biases), params.activation,
                             tuple(params.input_values), tuple(params.fan_in),
                             None if params.x is None else tuple(map(tuple, params.x)),

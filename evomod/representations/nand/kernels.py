@@ -31,7 +31,6 @@ import numpy as np
 from numba import njit
 
 from evomod import rng as _rng
-from evomod.bits import popcount
 from evomod.problems.goals import MAX_INPUTS
 
 GENOME_DTYPE = np.int16
@@ -362,19 +361,6 @@ def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
                 out_tables[i, k, w] = buf[a, w]
 
 
-@njit(cache=True)
-def count_correct(out_tables, settled, target, correct):
-    """``correct[i]`` = number of settled (row, output) pairs of row ``i`` that
-    match ``target`` (uint64 (K, W))."""
-    size, n_outputs, n_words = out_tables.shape
-    for i in range(size):
-        total = 0
-        for k in range(n_outputs):
-            for w in range(n_words):
-                total += popcount(~(out_tables[i, k, w] ^ target[k, w]) & settled[i, w])
-        correct[i] = total
-
-
 # --- one genome, for people -------------------------------------------------
 
 def effective_gates(genome: np.ndarray, spec: CircuitSpec) -> list[int]:
@@ -385,17 +371,6 @@ def effective_gates(genome: np.ndarray, spec: CircuitSpec) -> list[int]:
     count, _ = _effective_order(np.asarray(genome, dtype=GENOME_DTYPE), spec.n_inputs,
                                 spec.n_gates, spec.n_outputs, scratch, stack, order)
     return [int(g) for g in order[:count]]
-
-
-def evaluate_one(genome: np.ndarray, spec: CircuitSpec, inputs: np.ndarray, mask: np.ndarray):
-    """Output tables ``(K, W)``, settled bits ``(W,)`` and effective-gate count of one genome."""
-    g = np.asarray(genome, dtype=GENOME_DTYPE).reshape(1, -1)
-    out = np.zeros((1, spec.n_outputs, spec.n_words), dtype=np.uint64)
-    settled = np.zeros((1, spec.n_words), dtype=np.uint64)
-    n_eff = np.zeros(1, dtype=np.int64)
-    evaluate(g, spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps, inputs, mask,
-             np.ones(1, dtype=np.bool_), out, settled, n_eff, np.zeros(1, dtype=np.uint64))
-    return out[0], settled[0], int(n_eff[0])
 
 
 def to_graph(genome: np.ndarray, spec: CircuitSpec, inputs=None, directed: bool = False):

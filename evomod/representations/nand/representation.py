@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from evomod.problems import goals as _goals
-from evomod.registry import Section
+from evomod.registry import ConfigError, ParamError, Section
 from evomod.representations.base import REPRESENTATIONS, Population, Representation
 from evomod.representations.nand import kernels as _circ
 
@@ -27,6 +27,14 @@ class NandParams(Section):
         "synchronous update steps T for cyclic circuits (>= gates + 1; default gates + 1, the fewest "
         "that let every acyclic circuit settle); "
         "a row not settled after T steps counts as wrong"))
+
+    @model_validator(mode="after")
+    def _settle_steps(self):
+        if self.settle_steps is None:  # the derived default
+            object.__setattr__(self, "settle_steps", self.gates + 1)
+        elif self.settle_steps < self.gates + 1:
+            raise ParamError("settle_steps", f"must be >= gates + 1 = {self.gates + 1}")
+        return self
 
 
 @njit(cache=True)
@@ -66,6 +74,7 @@ class NandCircuits(Representation):
     """Populations of ``CircuitSpec`` circuits; ``spec`` holds the shape."""
 
     costs = ("connections", "locality")
+    capabilities = frozenset({"program", "drawing", "mutation_effects"})
 
     def __init__(self, spec: _circ.CircuitSpec):
         self.spec = spec
@@ -147,6 +156,12 @@ class NandCircuits(Representation):
         edges = [(int(i), int(j), 1) for i, j in zip(*np.nonzero(A))]
         return {"positions": pos, "edges": edges, "names": names}
 
+    def mutation_effects(self, genome, names, labels):
+        """Every single-locus rewiring of an effective gate, by module (``evomod.measures.functional``)."""
+        from evomod.measures.functional import mutation_effects
+
+        return mutation_effects(genome, self.spec, names, labels)
+
     def check_genome(self, values):
         high = self.spec.locus_high()
         if isinstance(values, list) and len(values) == self.spec.n_loci and all(
@@ -155,7 +170,13 @@ class NandCircuits(Representation):
         return f"must be {self.spec.n_loci} integer addresses, locus j in [0, {int(high.max())})"
 
 
-@REPRESENTATIONS.register("nand", NandParams)
+def check(params: NandParams, context) -> None:
+    """Addresses (inputs, then gates) must fit the int16 genome."""
+    if 2 * params.gates + len(context.task.inputs) > 32000:
+        raise ConfigError("representation.gates: too many gates", "representation.gates")
+
+
+@REPRESENTATIONS.register("nand", NandParams, check=check)
 def nand(params: NandParams, n_inputs: int) -> NandCircuits:
     return NandCircuits(_circ.CircuitSpec(n_inputs, params.gates, params.outputs, params.feedforward,
                                           params.settle_steps or params.gates + 1))
