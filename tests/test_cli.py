@@ -433,6 +433,7 @@ def test_bench_selection_skips_what_cannot_run():
     (["--runs", "0"], "--runs"),
     (["--budget", "0"], "--budget"),
     (["--suite", "boolean", "--tasks", "bool-mux6"], "--tasks"),
+    (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--scheduler"),
 ])
 def test_bench_selection_bad_input(in_tmp, capsys, argv, key):
     assert main(["bench", "selection", "--out", str(in_tmp / "b"), "-q", *argv]) == 2

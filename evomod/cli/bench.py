@@ -52,6 +52,8 @@ def command(args) -> int:
 
     for flag in ("runs", "budget", "workers", "jobs"):
         _positive(f"--{flag}", getattr(args, flag))
+    if args.scheduler and (args.cluster or args.jobs or args.workers):
+        raise ConfigError("--scheduler: an existing cluster takes no --cluster, --jobs or --workers", "--scheduler")
     if args.suite and args.tasks:
         raise ConfigError("--suite and --tasks: give one of them", "--tasks")
     quick = QUICK if args.quick else {}
