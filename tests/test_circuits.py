@@ -278,13 +278,14 @@ def test_circuit_spec_rules():
     assert (spec.n_loci, spec.n_rows, spec.n_words) == (25, 16, 1)
     assert C.CircuitSpec(7, 3, 2).n_words == 2
     assert C.CircuitSpec(10, 3, 2).n_words == 16
+    assert C.CircuitSpec(11, 3, 2).n_words == 32
     assert C.CircuitSpec(4, 12, 1, settle_steps=13).settle_steps == 13
     with pytest.raises(ValueError):
         C.CircuitSpec(4, 12, 1, settle_steps=12)
     with pytest.raises(ValueError):
         C.CircuitSpec(4, 12, 1, settle_steps=5)
     with pytest.raises(ValueError):
-        C.CircuitSpec(11, 3, 1)
+        C.CircuitSpec(12, 3, 1)
     with pytest.raises(ValueError):
         C.CircuitSpec(0, 3, 1)
 

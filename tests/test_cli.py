@@ -198,11 +198,13 @@ def test_show_unsettled_rows(in_tmp, capsys):
 def test_presets_list(capsys):
     assert main(["presets"]) == 0
     text = capsys.readouterr().out
-    listed = [ln.split()[0] for ln in text.splitlines() if ln.startswith(("ka2005", "clune2013", "serial"))]
+    listed = [ln.split()[0] for ln in text.splitlines() if ln.startswith(("ka2005", "clune2013", "serial", "bool-"))]
+    boolean = {f"bool-{n}" for n in ("mux6", "mux11", "parity4", "parity5", "parity6", "parity7", "parity8",
+                                     "majority5", "majority7", "fulladder", "adder2")}
     assert set(listed) == set(C.preset_names()) == {
         "ka2005-logic-g1", "ka2005-logic-g2", "ka2005-logic-mvg", "ka2005-logic-rmvg", "ka2005-retina-fixed",
         "ka2005-retina-mvg", "clune2013-pa", "clune2013-pcc", "clune2013-pa-mvg", "clune2013-pcc-mvg",
-        "serial-fixed", "serial-mvg-first", "serial-mvg-second"}
+        "serial-fixed", "serial-mvg-first", "serial-mvg-second"} | boolean
 
 
 @pytest.mark.parametrize("name", ["ka2005-logic-g1", "ka2005-logic-rmvg"])
@@ -384,33 +386,54 @@ def test_subprocess_exit_codes(in_tmp):
 
 # --- bench selection ----------------------------------------------------------------------------
 
-def test_bench_selection_writes_table_and_plot(in_tmp, capsys):
+def test_bench_selection_writes_report_tables_and_export(in_tmp, capsys):
+    """A fixed-goal and a varying-goal task: the report, per-task figures, tables and the
+    IOHprofiler export (fixed goals only), consistent with the studies' own tables."""
+    from evomod.bench.ioh import read_folder
+
     out = in_tmp / "bench"
-    assert main(["bench", "selection", "--runs", "2", "--generations", "30", "--tasks", "ka2005-logic",
-                 "--strategies", "elite,lexicase", "--out", str(out), "-q"]) == 0
+    assert main(["bench", "selection", "--runs", "2", "--budget", "30", "--tasks", "bool-fulladder,ka2005-logic",
+                 "--strategies", "elite,lexicase,tournament", "--no-info-flow", "--out", str(out), "-q"]) == 0
     text = (out / "selection.md").read_text()
-    rows = [ln for ln in text.splitlines() if ln.startswith("| ka2005-logic-mvg |")]
-    assert [r.split("|")[2].strip() for r in rows] == ["elite", "lexicase"]
-    assert all(r.split("|")[3].strip().endswith("/2") for r in rows)
-    assert (out / "selection.png").stat().st_size > 0
-    assert text in capsys.readouterr().out
+    for heading in ("## Findings", "## Pre-registered claim", "## Across tasks", "### bool-fulladder",
+                    "### ka2005-logic-mvg"):
+        assert heading in text
+    rows = [ln for ln in text.splitlines() if ln.startswith("| ") and ln.count("/2 |") == 1]
+    assert len(rows) == 6  # 2 tasks x 3 strategies, each "solved/2"
+    assert "not tested" in text  # no multiplexer or parity task
+    assert (out / "figures" / "bool-fulladder.png").stat().st_size > 0
+    assert (out / "figures" / "ka2005-logic-mvg.png").stat().st_size > 0
+    assert (out / "figures" / "cd.png").stat().st_size > 0
+    bench_runs = pq.read_table(out / "tables" / "runs.parquet").to_pylist()
+    assert len(bench_runs) == 12
+    for task in ("bool-fulladder", "ka2005-logic-mvg"):
+        for row in pq.read_table(out / task / "runs.parquet").to_pylist():
+            mine = next(r for r in bench_runs if r["task"] == task and r["strategy"] == row["strategy"]
+                        and r["seed"] == row["seed"])
+            solve = row["generations_to_solve"]
+            assert mine["generations"] == (None if solve is None else solve + 1)
+            qm = row["final_qm"]
+            assert mine["final_qm"] == (None if qm is None or np.isnan(qm) else pytest.approx(qm))
+    exported = {r["algorithm"]: r for f in sorted((out / "ioh").iterdir()) for r in read_folder(f)}
+    assert set(exported) == {"elite", "lexicase", "tournament"}
+    assert {r["function_name"] for f in (out / "ioh").iterdir() for r in read_folder(f)} == {"bool-fulladder"}
+    assert "lexicase vs tournament" in capsys.readouterr().out.lower()
 
 
 def test_bench_selection_skips_what_cannot_run():
-    from evomod.bench.selection import Outcome, compatible, summarise
+    from evomod.bench.selection import compatible
 
     assert "selection 'elite' uses one objective" in compatible("elite", "clune2013-pcc")
     assert compatible("stochastic_nsga2", "clune2013-pcc") == ""
-    rows = summarise([Outcome("a", "t", s, solved, 0.2 * s, 0.1 * s, 0.001) for s, solved in
-                      enumerate([10, None, 30, 20])])
-    assert rows[0]["solved"] == 3 and rows[0]["median"] == 20 and rows[0]["iqr"] == (15.0, 25.0)
-    assert rows[0]["q"] == pytest.approx(0.3) and rows[0]["qm"] == pytest.approx(0.15)
 
 
 @pytest.mark.parametrize("argv, key", [
     (["--strategies", "best"], "selection.name"),
     (["--tasks", "nope"], "--tasks"),
     (["--runs", "0"], "--runs"),
+    (["--budget", "0"], "--budget"),
+    (["--suite", "boolean", "--tasks", "bool-mux6"], "--tasks"),
+    (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--scheduler"),
 ])
 def test_bench_selection_bad_input(in_tmp, capsys, argv, key):
     assert main(["bench", "selection", "--out", str(in_tmp / "b"), "-q", *argv]) == 2

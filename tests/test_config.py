@@ -9,9 +9,12 @@ from pydantic import ValidationError
 from evomod import config as C
 from evomod.registry import ConfigError
 
-PRESETS = ["clune2013-pa", "clune2013-pa-mvg", "clune2013-pcc", "clune2013-pcc-mvg", "ka2005-logic-g1",
-           "ka2005-logic-g2", "ka2005-logic-mvg", "ka2005-logic-rmvg", "ka2005-retina-fixed",
-           "ka2005-retina-mvg", "serial-fixed", "serial-mvg-first", "serial-mvg-second"]
+BOOLEAN_PRESETS = ["bool-adder2", "bool-fulladder", "bool-majority5", "bool-majority7", "bool-mux11", "bool-mux6",
+                   "bool-parity4", "bool-parity5", "bool-parity6", "bool-parity7", "bool-parity8"]
+PRESETS = BOOLEAN_PRESETS + [
+    "clune2013-pa", "clune2013-pa-mvg", "clune2013-pcc", "clune2013-pcc-mvg", "ka2005-logic-g1", "ka2005-logic-g2",
+    "ka2005-logic-mvg", "ka2005-logic-rmvg", "ka2005-retina-fixed", "ka2005-retina-mvg", "serial-fixed",
+    "serial-mvg-first", "serial-mvg-second"]
 
 
 def error_of(raw=None, overrides=(), **updates):

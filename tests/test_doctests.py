@@ -21,6 +21,10 @@ MODULES = [
     "evomod.selection.strategies",
     "evomod.study.spec",
     "evomod.study.execute",
+    "evomod.problems.boolean",
+    "evomod.bench.anytime",
+    "evomod.bench.stats",
+    "evomod.bench.ioh",
 ]
 
 DOCTESTED = [

@@ -42,7 +42,7 @@ def table_bits(expr, inputs=XYZW):
 
 
 def test_n_words():
-    assert [n_words(n) for n in range(1, 11)] == [1, 1, 1, 1, 1, 1, 2, 4, 8, 16]
+    assert [n_words(n) for n in range(1, 12)] == [1, 1, 1, 1, 1, 1, 2, 4, 8, 16, 32]
 
 
 def test_row_mask():
@@ -240,7 +240,7 @@ def test_unknown_input_message():
     (["x", "1y"], "'1y'"),
     (["x", "a-b"], "'a-b'"),
     (["x", "and"], "'and'"),
-    ([f"v{k}" for k in range(11)], "11"),
+    ([f"v{k}" for k in range(12)], "12"),
     ([], "at least one"),
     ("xyzw", "'xyzw'"),
 ])
@@ -253,7 +253,7 @@ def test_bad_inputs(inputs, fragment):
 def test_goal_error_is_value_error():
     assert issubclass(GoalError, ValueError)
     with pytest.raises(ValueError):
-        n_words(11)
+        n_words(12)
 
 
 # ------------------------------------------------------------ from_callable

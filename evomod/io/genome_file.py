@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from evomod.config import to_dict
+from evomod.problems.goals import MAX_INPUTS
 from evomod.registry import ConfigError
 
 if TYPE_CHECKING:
@@ -65,8 +66,8 @@ def read_genome(path: Path) -> dict:
         task = _validate_model(TASKS.get(task.get("name") if isinstance(task, dict) else None).params,
                                task, "task")
     inputs = data.get("inputs")
-    if not (isinstance(inputs, list) and 1 <= len(inputs) <= 10 and all(isinstance(i, str) for i in inputs)):
-        raise ConfigError(f"{path}: 'inputs' must be a list of 1 to 10 names", "inputs")
+    if not (isinstance(inputs, list) and 1 <= len(inputs) <= MAX_INPUTS and all(isinstance(i, str) for i in inputs)):
+        raise ConfigError(f"{path}: 'inputs' must be a list of 1 to {MAX_INPUTS} names", "inputs")
     try:
         rep = entry.fn(params, len(inputs))
     except ValueError as exc:

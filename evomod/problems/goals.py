@@ -2,7 +2,7 @@
 
 Conventions shared with the rest of :mod:`evomod`:
 
-* A truth table over ``N`` inputs (``1 <= N <= 10``) has ``R = 2**N`` rows.
+* A truth table over ``N`` inputs (``1 <= N <= 11``) has ``R = 2**N`` rows.
   Row ``r`` gives input ``k`` (0-based, in the order of the ``inputs`` list)
   the value ``(r >> (N-1-k)) & 1``: the first input is the most significant
   bit, so rows run like a textbook truth table (``x y z w = 0000, 0001, ...``).
@@ -11,7 +11,7 @@ Conventions shared with the rest of :mod:`evomod`:
   (when ``R < 64``) are always 0.
 
 Goal expressions (see :func:`parse`) are evaluated directly on packed words,
-so a goal over 10 inputs costs a handful of numpy operations on 16 words.
+so a goal over 11 inputs costs a handful of numpy operations on 32 words.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ __all__ = [
     "unpack",
 ]
 
-MAX_INPUTS = 10
+MAX_INPUTS = 11  # 2048 rows = 32 words: the 11-multiplexer
 
 # uint64 shift amounts: shifting a uint64 by a signed array would promote
 # to float64 in numpy, so keep every shift count unsigned.
@@ -112,7 +112,7 @@ def n_words(n_inputs: int) -> int:
     Parameters
     ----------
     n_inputs : int
-        Number of inputs ``N``, 1 to 10.
+        Number of inputs ``N``, 1 to 11.
 
     Returns
     -------
@@ -128,7 +128,7 @@ def row_mask(n_inputs: int) -> np.ndarray:
     Parameters
     ----------
     n_inputs : int
-        Number of inputs ``N``, 1 to 10.
+        Number of inputs ``N``, 1 to 11.
 
     Returns
     -------
@@ -206,7 +206,7 @@ def input_tables(n_inputs: int) -> np.ndarray:
     Parameters
     ----------
     n_inputs : int
-        Number of inputs ``N``, 1 to 10.
+        Number of inputs ``N``, 1 to 11.
 
     Returns
     -------
@@ -224,7 +224,7 @@ def input_tables(n_inputs: int) -> np.ndarray:
 
 
 def check_inputs(inputs) -> list[str]:
-    """Validated input names (identifiers, distinct, 1 to 10); raises GoalError."""
+    """Validated input names (identifiers, distinct, 1 to 11); raises GoalError."""
     if isinstance(inputs, str):
         # A bare string is a Sequence[str] too; "xyzw" is almost surely a slip.
         raise GoalError(f"inputs must be a sequence of names, not the string {inputs!r}")
@@ -450,7 +450,7 @@ def parse(expr: str, inputs: Sequence[str]) -> np.ndarray:
     expr : str
         The expression.
     inputs : sequence of str
-        Input names, most significant (first) input first; 1 to 10 distinct
+        Input names, most significant (first) input first; 1 to 11 distinct
         identifiers, none of ``and``, ``or``, ``xor``, ``not``.
 
     Returns

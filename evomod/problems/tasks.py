@@ -35,8 +35,8 @@ class Task:
 
 class LogicParams(Section):
     name: str = Field("logic", description="logic (goals as expressions) | retina (8-pixel retina)")
-    inputs: list[str] = Field(["x", "y", "z", "w"], min_length=1, max_length=10, description=(
-        "input names, most significant first in truth tables (1 to 10 inputs)"))
+    inputs: list[str] = Field(["x", "y", "z", "w"], min_length=1, max_length=_goals.MAX_INPUTS, description=(
+        "input names, most significant first in truth tables (1 to 11 inputs)"))
     goals: dict[str, str | list[str]] = Field(
         default_factory=lambda: dict(_goals.BUILTIN_GOALS), min_length=1, description=(
             "named goals: an expression over the inputs (one per output as a list); "

@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from evomod import rng as _rng
+from evomod.problems.goals import MAX_INPUTS
 
 GENOME_DTYPE = np.int16
 
@@ -42,7 +43,7 @@ class CircuitSpec:
     Parameters
     ----------
     n_inputs, n_gates, n_outputs : int
-        N (1..10), G and K.
+        N (1..goals.MAX_INPUTS = 11), G and K.
     feedforward : bool
         Forbid cycles by letting gate g read only inputs and gates < g.
     settle_steps : int
@@ -58,8 +59,8 @@ class CircuitSpec:
     def __post_init__(self):
         if self.settle_steps == 0:
             object.__setattr__(self, "settle_steps", self.n_gates + 1)
-        if not 1 <= self.n_inputs <= 10:
-            raise ValueError(f"n_inputs must be in 1..10, got {self.n_inputs}")
+        if not 1 <= self.n_inputs <= MAX_INPUTS:
+            raise ValueError(f"n_inputs must be in 1..{MAX_INPUTS}, got {self.n_inputs}")
         if self.n_inputs + self.n_gates > np.iinfo(GENOME_DTYPE).max:
             raise ValueError("too many gates for an int16 genome")
         if self.settle_steps < self.n_gates + 1:
