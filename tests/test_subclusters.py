@@ -129,6 +129,30 @@ def test_output_profiles_match_the_hand_values():
     assert [s.value for s in found.subclusters if len(s.nodes) == 2] == pytest.approx([1.0, 1.0])
 
 
+def test_whole_modules_against_every_same_size_set():
+    program = g1_program()
+    common = {0: 1, 1: 1, 2: 1, 3: 0, 4: 1, 5: 1, 6: 1, 7: 0, 8: 1, 9: 0}
+
+    def drop(gates):
+        return 1 - literal_performance({g: (lambda r, c=common[g]: c) for g in gates})
+
+    found = S.importance(program, MODULES, TARGET, "constant", n_random=300, unit="module")
+    assert [(s.module, s.layer, s.nodes, s.n_sets, s.exact) for s in found.subclusters] == [
+        (0, -1, (4, 5, 6, 7), 210, True), (1, -1, (8, 9, 10, 11), 210, True), (2, -1, (12, 13), 45, True)]
+    # an XOR module fixed: its XOR is 0, so is the output: G1's 4 rows lost
+    assert found.subclusters[0].value == pytest.approx(drop([0, 1, 2, 3])) == pytest.approx(4 / 16)
+    for s in found.subclusters:  # the percentile among every same-size set of the ten gates, by the literal rule
+        others = [drop(c) for c in itertools.combinations(range(10), len(s.nodes))]
+        assert s.percentile == pytest.approx(S.percentile(drop([v - 4 for v in s.nodes]), others))
+    # input coherence: each XOR module's four gates depend on its two inputs alone (cosine 1); of the
+    # 210 four-gate sets only the two modules reach 1, so the percentile is (208 + 2 / 2) / 210
+    coh = S.coherence(program, MODULES, TARGET, "input", n_random=300, unit="module")
+    assert [round(s.value, 9) for s in coh.subclusters] == [1.0, 1.0, 1.0]
+    assert [s.percentile for s in coh.subclusters[:2]] == pytest.approx([209 / 210] * 2)
+    with pytest.raises(ValueError, match="unit 'layer'"):
+        S.importance(program, MODULES, TARGET, unit="layer")
+
+
 def test_percentile_counts_ties_half():
     assert S.percentile(2.0, [1, 2, 3, 2]) == pytest.approx((1 + 2 / 2) / 4)
     assert S.percentile(5.0, [1, 2]) == 1.0 and S.percentile(0.0, [1, 2]) == 0.0

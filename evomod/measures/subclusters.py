@@ -21,6 +21,11 @@ Adapted to evolved circuits and threshold networks
   ``n_random``, else ``n_random`` random ones.
 * **Percentile** ``(#{random < x} + #{random = x} / 2) / #random``: ties
   count half, so a sub-cluster indistinguishable from its layer scores 0.5.
+* **Whole modules** (``unit="module"``, not in the paper): evolved circuits
+  have one to three gates per layer, so most sub-clusters are single gates
+  or whole layers and the layer-matched comparison has little to rank. A
+  module's measured nodes, all layers together, compared with same-size
+  sets of all measured nodes, asks the question at the scale of a module.
 
 Importance (the paper's lesion test). Ablate the set: cut every wire leaving
 its nodes and feed the readers either a *constant*, each node's most common
@@ -58,6 +63,7 @@ from evomod.representations.program import COPY, INPUT, SIGN, Program, evaluate_
 
 ABLATIONS = ("constant", "shuffle")
 COHERENCE = ("input", "output")
+UNITS = ("subcluster", "module")
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class Scores:
     subclusters: list
     performance: float  # of the intact program (importance); NaN for coherence
     names: list = field(default_factory=list)
+    unit: str = "subcluster"
 
     @property
     def tested(self) -> list:
@@ -95,7 +102,8 @@ class Scores:
         def num(x):
             return None if not math.isfinite(x) else round(float(x), 6)
 
-        return {"measure": self.measure, "kind": self.kind, "score": num(self.score), "tested": len(self.tested),
+        return {"measure": self.measure, "kind": self.kind, "unit": self.unit, "score": num(self.score),
+                "tested": len(self.tested),
                 "performance": num(self.performance),
                 "subclusters": [{"module": s.module, "layer": s.layer, "nodes": [self.names[v] for v in s.nodes],
                                  "value": num(s.value), "percentile": num(s.percentile), "sets": s.n_sets,
@@ -137,11 +145,29 @@ def subclusters(program: Program, labels, n_outputs: int) -> list[tuple[int, int
     return [(m, d, tuple(nodes)) for (m, d), nodes in sorted(groups.items())]
 
 
-def _comparison_sets(layer_nodes: list, size: int, n_random: int, rng) -> tuple[list, bool]:
-    """Every ``size``-subset of the layer when there are at most ``n_random``, else ``n_random`` random ones."""
-    if math.comb(len(layer_nodes), size) <= n_random:
-        return [tuple(c) for c in combinations(layer_nodes, size)], True
-    return [tuple(sorted(rng.choice(layer_nodes, size, replace=False).tolist())) for _ in range(n_random)], False
+def units(program: Program, labels, n_outputs: int, unit: str = "subcluster") -> list[tuple[int, int, tuple, list]]:
+    """``(module, layer, nodes, pool)``: the node sets measured and the nodes their comparison sets come from.
+
+    ``unit="subcluster"``: each sub-cluster, compared with sets from its own
+    layer (seed note 004). ``unit="module"``: each module's measured nodes
+    (layer -1), compared with sets drawn from every measured node.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit {unit!r}: allowed {', '.join(UNITS)}")
+    depth, mask = depths(program), measured(program, n_outputs)
+    if unit == "subcluster":
+        return [(m, d, nodes, [int(v) for v in np.flatnonzero(mask & (depth == d))])
+                for m, d, nodes in subclusters(program, labels, n_outputs)]
+    labels = np.asarray(labels, dtype=np.int64)
+    pool = [int(v) for v in np.flatnonzero(mask)]
+    return [(int(m), -1, tuple(v for v in pool if labels[v] == m), pool) for m in np.unique(labels[pool])]
+
+
+def _comparison_sets(pool: list, size: int, n_random: int, rng) -> tuple[list, bool]:
+    """Every ``size``-subset of ``pool`` when there are at most ``n_random``, else ``n_random`` random ones."""
+    if math.comb(len(pool), size) <= n_random:
+        return [tuple(c) for c in combinations(pool, size)], True
+    return [tuple(sorted(rng.choice(pool, size, replace=False).tolist())) for _ in range(n_random)], False
 
 
 def percentile(value: float, others) -> float:
@@ -278,7 +304,7 @@ def ablated_performance(program: Program, targets, node_sets, ablation: str = "c
 
 
 def importance(program: Program, labels, targets, ablation: str = "constant", n_random: int = 100,
-               n_shuffles: int = 8, seed: int = 0) -> Scores:
+               n_shuffles: int = 8, seed: int = 0, unit: str = "subcluster") -> Scores:
     """Importance of every sub-cluster of a partition: its ablation's performance drop, as a percentile.
 
     For each sub-cluster S (a module's measured nodes in one layer, see the
@@ -302,6 +328,9 @@ def importance(program: Program, labels, targets, ablation: str = "constant", n_
     n_shuffles : int
     seed : int
         Seeds the sampled sets and the permutations.
+    unit : {"subcluster", "module"}
+        Sub-clusters against same-size sets of their layer (the paper), or
+        whole modules against same-size sets of all measured nodes.
 
     Returns
     -------
@@ -339,13 +368,10 @@ def importance(program: Program, labels, targets, ablation: str = "constant", n_
     t = _targets(program, targets)
     labels = np.asarray(labels, dtype=np.int64)
     rng = np.random.default_rng(seed)
-    found = subclusters(program, labels, t.shape[1])
-    depth, mask = depths(program), measured(program, t.shape[1])
     plan = []  # (sub-cluster, its comparison sets, exact)
-    for module, layer, nodes in found:
-        layer_nodes = [int(v) for v in np.flatnonzero(mask & (depth == layer))]
-        if len(nodes) < len(layer_nodes):
-            sets, exact = _comparison_sets(layer_nodes, len(nodes), n_random, rng)
+    for module, layer, nodes, pool in units(program, labels, t.shape[1], unit):
+        if len(nodes) < len(pool):
+            sets, exact = _comparison_sets(pool, len(nodes), n_random, rng)
         else:
             sets, exact = [], False
         plan.append((module, layer, nodes, sets, exact))
@@ -358,7 +384,7 @@ def importance(program: Program, labels, targets, ablation: str = "constant", n_
         at += len(sets)
         pct = percentile(drops[i], others) if len(sets) >= 2 else math.nan
         out.append(SubCluster(module, layer, nodes, float(drops[i]), pct, len(sets), exact))
-    return Scores("importance", ablation, out, float(intact), list(program.names))
+    return Scores("importance", ablation, out, float(intact), list(program.names), unit)
 
 
 def input_profiles(program: Program) -> np.ndarray:
@@ -402,7 +428,8 @@ def mean_cosine(profiles: np.ndarray) -> float:
     return float(sim[iu].mean())
 
 
-def coherence(program: Program, labels, targets, kind: str = "input", n_random: int = 100, seed: int = 0) -> Scores:
+def coherence(program: Program, labels, targets, kind: str = "input", n_random: int = 100, seed: int = 0,
+              unit: str = "subcluster") -> Scores:
     """Coherence of every sub-cluster of a partition, as a percentile among same-size sets of its layer.
 
     A set's coherence is the mean pairwise cosine similarity of its nodes'
@@ -420,6 +447,8 @@ def coherence(program: Program, labels, targets, kind: str = "input", n_random: 
     n_random : int
         Largest number of comparison sets per sub-cluster.
     seed : int
+    unit : {"subcluster", "module"}
+        As for :func:`importance`.
 
     Returns
     -------
@@ -455,8 +484,7 @@ def coherence(program: Program, labels, targets, kind: str = "input", n_random: 
     t = _targets(program, targets)
     labels = np.asarray(labels, dtype=np.int64)
     rng = np.random.default_rng(seed)
-    depth, mask = depths(program), measured(program, t.shape[1])
-    nodes_measured = np.flatnonzero(mask)
+    nodes_measured = np.flatnonzero(measured(program, t.shape[1]))
     if kind == "input":
         profile = input_profiles(program)
     else:
@@ -464,13 +492,36 @@ def coherence(program: Program, labels, targets, kind: str = "input", n_random: 
         if nodes_measured.size:
             profile[nodes_measured] = output_profiles(program, t, nodes_measured)
     out = []
-    for module, layer, nodes in subclusters(program, labels, t.shape[1]):
+    for module, layer, nodes, pool in units(program, labels, t.shape[1], unit):
         value = mean_cosine(profile[list(nodes)])
-        layer_nodes = [int(v) for v in np.flatnonzero(mask & (depth == layer))]
-        if len(nodes) >= 2 and len(nodes) < len(layer_nodes):
-            sets, exact = _comparison_sets(layer_nodes, len(nodes), n_random, rng)
+        if len(nodes) >= 2 and len(nodes) < len(pool):
+            sets, exact = _comparison_sets(pool, len(nodes), n_random, rng)
             pct = percentile(value, [mean_cosine(profile[list(s)]) for s in sets])
         else:
             sets, exact, pct = [], False, math.nan
         out.append(SubCluster(module, layer, nodes, value, pct, len(sets), exact))
-    return Scores("coherence", kind, out, math.nan, list(program.names))
+    return Scores("coherence", kind, out, math.nan, list(program.names), unit)
+
+
+def goal_targets(data: dict) -> np.ndarray:
+    """bool (R, K): the table of the goal a saved genome was scored on (``read_genome``'s dict).
+
+    The ``[task]`` of the file builds the goal by name; files without a task
+    fall back to parsing the goal's expressions over the inputs.
+    """
+    from evomod.problems import goals, tasks
+    from evomod.registry import ConfigError
+
+    inputs, goal = list(data["inputs"]), data.get("goal", {})
+    table = None
+    if data.get("task") is not None and goal.get("name"):
+        table = tasks.build(data["task"]).goals.get(goal["name"])
+    if table is None:
+        if not goal.get("expressions"):
+            raise ConfigError("the genome file names no goal to score against (no task goal, no expressions)",
+                              "goal")
+        try:
+            table = np.stack([goals.parse(e, inputs) for e in goal["expressions"]])
+        except goals.GoalError as exc:
+            raise ConfigError(f"goal: {exc}", "goal") from None
+    return np.stack([goals.unpack(t, len(inputs)) for t in table], axis=1)
