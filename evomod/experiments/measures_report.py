@@ -270,14 +270,14 @@ def write(out, studies: dict, *, quick: bool = False, command: str = "", progres
     from evomod.experiments import measures_text
 
     out = Path(out)
-    started = time.perf_counter()
     rows = collect(out, studies, quick=quick, progress=progress)
-    seconds = time.perf_counter() - started
+    seconds = json.loads((out / "solutions.json").read_text(encoding="utf-8")).get("seconds", math.nan)
     return measures_text.report(out, studies, rows, quick=quick, command=command, measuring_seconds=seconds)
 
 
 def collect(out: Path, studies: dict, *, quick: bool = False, progress: bool = True) -> list[dict]:
-    """Every finished run's values, cached in ``OUT/solutions.json`` (a rerun measures only new runs)."""
+    """Every finished run's values, cached in ``OUT/solutions.json`` (a rerun measures only new runs;
+    ``seconds`` adds up the time spent measuring)."""
     from evomod.experiments.measures_values import QUICK_SETTINGS, SETTINGS, solution_values
     from evomod.study.results import read_manifest, rebuild, write_text
 
@@ -285,7 +285,7 @@ def collect(out: Path, studies: dict, *, quick: bool = False, progress: bool = T
     cache_file = out / "solutions.json"
     cache = json.loads(cache_file.read_text(encoding="utf-8")) if cache_file.is_file() else {}
     if cache.get("settings") != json.loads(json.dumps(settings)):
-        cache = {"settings": settings, "values": {}}
+        cache = {"settings": settings, "values": {}, "seconds": 0.0}
     rows = []
     for key in studies:
         study_dir = out / key
@@ -297,11 +297,33 @@ def collect(out: Path, studies: dict, *, quick: bool = False, progress: bool = T
             if name not in cache["values"]:
                 if progress:
                     print(f"\rmeasuring {key} {i + 1}/{len(table)}", end="", flush=True)
+                started = time.perf_counter()
                 values = solution_values(study_dir / "runs" / r["run_id"], settings)
                 cache["values"][name] = {k: _plain(v) for k, v in values.items()}
+                cache["seconds"] = round(cache.get("seconds", 0.0) + time.perf_counter() - started, 2)
                 write_text(cache_file, json.dumps(cache) + "\n")
             values = {k: (math.nan if v is None else v) for k, v in cache["values"][name].items()}
             rows.append({"study": key, "condition": label[r["cell_index"]], **values})
     if progress:
         print()
+    return rows
+
+
+def load_rows(out) -> list[dict]:
+    """The measured solutions of a finished ``evomod experiment measures`` directory (``solutions.json``),
+    each with its study and condition; nothing is recomputed."""
+    from evomod.study.results import read_manifest
+
+    out = Path(out)
+    cache = json.loads((out / "solutions.json").read_text(encoding="utf-8"))
+    conditions = {}
+    for study in sorted({name.split("/")[0] for name in cache["values"]}):
+        manifest = read_manifest(out / study)
+        label = {c["index"]: c["label"] for c in manifest["cells"]}
+        conditions.update({f"{study}/{run['run_id']}": label[run["cell_index"]] for run in manifest["runs"]})
+    rows = []
+    for name, values in cache["values"].items():
+        study = name.split("/")[0]
+        rows.append({"study": study, "condition": conditions.get(name, "?"),
+                     **{k: (math.nan if v is None else v) for k, v in values.items()}})
     return rows

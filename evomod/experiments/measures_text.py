@@ -105,8 +105,8 @@ def report(out: Path, studies: dict, rows: list[dict], *, quick: bool, command: 
     L = ["# Experiment: do the modularity measures agree? (`measures`)", "",
          f"Command: `{command}`", "",
          *lines_info, "",
-         f"Measuring the {len(rows)} solutions took {measuring_seconds:,.0f} s (one process; cached in "
-         f"`solutions.json`, so a rerun measures only new runs); studies {study_wall:,.0f} s."
+         f"Measuring the {len(rows)} solutions took {measuring_seconds:,.0f} s (one process, all starts added up; "
+         f"cached in `solutions.json`, so a rerun measures only new runs); studies {study_wall:,.0f} s."
          + (" **Quick mode: too few runs for any verdict; it checks that everything runs.**" if quick else ""),
          "", HYPOTHESIS, RULES.format(LOWEST_PAIRS=LOWEST_PAIRS), "| verdict | modular when |", "| --- | --- |"]
     L += [f"| {name} | {rule} |" for name, (rule, _) in VERDICTS.items()]
