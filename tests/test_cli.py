@@ -547,3 +547,57 @@ def test_first_run_note_when_numba_has_no_compiled_kernels(tmp_path):
     from evomod.cli.run import _kernels_not_compiled
 
     assert not _kernels_not_compiled(C.load(None))  # compiled by that run: no note
+
+
+# --- n-cut, importance, coherence ---------------------------------------------------------
+
+MODULAR_LABELS = "0,0,1,1,0,0,0,0,1,1,1,1,2,2,2"  # the two XOR modules with their inputs, the AND apart
+
+
+def test_modularity_importance_of_the_modular_g1_circuit(tmp_path, capsys):
+    path = genome_file(tmp_path / "best.json", g1_genome())
+    assert main(["modularity", str(path), "--measure", "importance", "--json", "--labels", MODULAR_LABELS]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["partition"] == "given by --labels" and out["performance"] == 1.0
+    found = {(s["module"], s["layer"]): s for s in out["subclusters"]}
+    # (see tests/test_subclusters.py) {g1, g2} fixed at 1: the 4 rows where G1 = 1 go wrong, 5/6 of the pairs
+    assert found[(0, 2)]["nodes"] == ["g1", "g2"] and found[(0, 2)]["value"] == 0.25
+    assert found[(0, 2)]["percentile"] == pytest.approx(5 / 6, abs=1e-6)
+    assert found[(2, 4)]["percentile"] is None  # g8 is its whole layer
+    assert out["score"] == pytest.approx((0.5 + 5 / 6 + 0.5) / 3, abs=1e-6) and out["tested"] == 6
+    assert main(["modularity", str(path), "--measure", "importance", "--labels", MODULAR_LABELS]) == 0
+    text = capsys.readouterr().out
+    assert "intact performance 1.0000" in text and "g1 g2" in text and "score" in text
+
+
+def test_modularity_coherence_and_the_ncut_partition(tmp_path, capsys):
+    path = genome_file(tmp_path / "best.json", g1_genome())
+    assert main(["modularity", str(path), "--measure", "coherence", "--json", "--labels", MODULAR_LABELS,
+                 "--unit", "module", "--n-random", "300"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["unit"] == "module" and out["kind"] == "input"
+    # each XOR module's gates read its two inputs only: 2 of the 210 four-gate sets reach cosine 1
+    assert [s["percentile"] for s in out["subclusters"][:2]] == pytest.approx([209 / 210] * 2, abs=1e-6)
+    assert main(["modularity", str(path), "--measure", "ncut", "--json", "--clusters", "3"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["k"] == 3 and out["chosen_by"] == "given" and len(out["labels"]) == 15
+    assert 0 < out["quality"] < 1 and out["quality"] == pytest.approx(1 - out["ncut"] / 3, abs=1e-5)
+    assert main(["modularity", str(path), "--measure", "coherence", "--partition", "ncut", "--clusters", "3",
+                 "--features", "output"]) == 0
+    assert "n-cut spectral partition, k = 3" in capsys.readouterr().out
+    assert main(["modularity", str(path), "--measure", "ncut"]) == 0
+    assert "quality 1 - Ncut/k" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--measure", "q", "--partition", "ncut"], "--partition goes with --measure importance or coherence"),
+    (["--measure", "importance", "--clusters", "3"], "--clusters goes with --measure ncut or --partition ncut"),
+    (["--measure", "ncut", "--clusters", "1"], "--clusters 1: must be >= 2"),
+    (["--measure", "ncut", "--clusters", "20"], "k = 20 must be in 2..14"),
+    (["--measure", "ncut", "--labels", "0,1"], "--labels goes with --measure info-flow"),
+    (["--measure", "coherence", "--labels", MODULAR_LABELS, "--partition", "ncut"], "give one partition"),
+])
+def test_modularity_subcluster_flags_are_checked(tmp_path, capsys, flags, message):
+    path = genome_file(tmp_path / "best.json", g1_genome())
+    assert main(["modularity", str(path), *flags]) == 2
+    assert message in one_line_error(capsys)

@@ -18,6 +18,8 @@ MODULES = [
     "evomod.modularity.search",
     "evomod.modularity.normalised",
     "evomod.measures.infoflow",
+    "evomod.measures.subclusters",
+    "evomod.modularity.ncut",
     "evomod.selection.strategies",
     "evomod.study.spec",
     "evomod.study.execute",
@@ -32,6 +34,8 @@ DOCTESTED = [
     "evomod.modularity.q", "evomod.modularity.max_q", "evomod.modularity.qm",
     "evomod.measures.infoflow.information_flow", "evomod.measures.infoflow.exchange",
     "evomod.measures.infoflow.search",
+    "evomod.measures.subclusters.importance", "evomod.measures.subclusters.coherence",
+    "evomod.modularity.ncut.ncut", "evomod.modularity.ncut.spectral_partition",
     *(f"evomod.selection.strategies.{name}" for name in (
         "elite", "tournament", "roulette", "rank", "truncation", "mu_plus_lambda", "mu_comma_lambda", "nsga2",
         "stochastic_nsga2", "lexicase")),

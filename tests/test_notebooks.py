@@ -67,3 +67,41 @@ def test_beyond_q_notebook_runs_in_a_kernel(quick_replication, monkeypatch):
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert "rho =" in text and "final_info_flow" in text and "exchange (row sends to column)" in text
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 3
+
+
+EXPERIMENT_NOTEBOOKS = sorted(NOTEBOOKS.glob("experiment-*.ipynb"))
+
+
+def test_every_seed_experiment_has_a_notebook():
+    from evomod.experiments import load
+
+    assert {p.stem.removeprefix("experiment-") for p in EXPERIMENT_NOTEBOOKS} == set(load())
+
+
+@pytest.fixture(scope="module")
+def quick_measures(tmp_path_factory):
+    out = tmp_path_factory.mktemp("experiment") / "measures"
+    assert main(["experiment", "measures", "--quick", "--out", str(out), "-q"]) == 0
+    return out
+
+
+@pytest.mark.slow
+def test_measures_notebook_runs_in_a_kernel(quick_measures, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("EVOMOD_STUDY_DIR", str(quick_measures))
+    path = NOTEBOOKS / "experiment-measures.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(quick_measures)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert "rho =" in text and "modular on" in text
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 3
+    report = (quick_measures / "REPORT.md").read_text()
+    assert "## Verdicts on the hypotheses" in report and "fig-rho-pooled.png" in report
+    assert (quick_measures / "fig-rho-pooled.png").stat().st_size > 10_000
+    values = (quick_measures / "values.csv").read_text().splitlines()
+    assert values[0].startswith("study,condition,run_id") and len(values) == 1 + 12

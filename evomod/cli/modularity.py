@@ -1,4 +1,5 @@
-"""``evomod modularity``: q, Q_m, information flow or functional checks of a saved genome."""
+"""``evomod modularity``: Q, Q_m, information flow, functional checks, the n-cut partition, and the
+importance and coherence of a partition's sub-clusters, of a saved genome."""
 
 from __future__ import annotations
 
@@ -20,14 +21,28 @@ def add_parser(sub) -> None:
                    help="Newman-Girvan Q on the undirected graph")
     m.add_argument("--n-random", type=int, help="random networks for Q_rand (default: as the run)")
     m.add_argument("--seed", type=int, default=0, help="seed of the searches (default 0)")
-    m.add_argument("--measure", choices=["q", "info-flow", "functional"], default="q", help=(
+    m.add_argument("--measure", choices=["q", "info-flow", "functional", "ncut", "importance", "coherence"],
+                   default="q", help=(
         "q: Q and Q_m (default); info-flow: bits exchanged between modules by intervention and the "
         "information-flow score; functional: sub-goal coverage, agreement with the task's "
-        "decomposition, mutation effects inside vs across modules"))
+        "decomposition, mutation effects inside vs across modules; ncut: normalised spectral clustering "
+        "of the |weight| graph and its n-cut quality; importance, coherence: each sub-cluster (a "
+        "module's nodes in one layer) against random same-size sets of its layer, as a percentile"))
     m.add_argument("--modules", type=int, default=2, help="info-flow: modules of the searched partition (default 2)")
     m.add_argument("--labels", metavar="L", help=(
-        "info-flow, functional: use this partition, one module number per node, comma-separated "
-        "(default: info-flow searches; functional uses the best-Q partition)"))
+        "info-flow, functional, importance, coherence: use this partition, one module number per node, "
+        "comma-separated (default: info-flow searches; the others use the best-Q partition, or --partition)"))
+    m.add_argument("--partition", choices=["q", "ncut"], help=(
+        "importance, coherence: the best-Q partition (default) or the n-cut spectral partition"))
+    m.add_argument("--clusters", type=int, metavar="K", help=(
+        "ncut: number of clusters (default: the eigengap over 2..nodes/4)"))
+    m.add_argument("--ablation", choices=["constant", "shuffle"], default="constant", help=(
+        "importance: fix each node at its most common value (default) or shuffle the set's values across rows"))
+    m.add_argument("--features", choices=["input", "output"], default="input", help=(
+        "coherence: the nodes' dependence on the inputs (default) or their influence on the outputs"))
+    m.add_argument("--unit", choices=["subcluster", "module"], default="subcluster", help=(
+        "importance, coherence: sub-clusters against same-size sets of their layer (default), or whole "
+        "modules against same-size sets of all gates or neurons"))
     m.set_defaults(func=command)
 
 
@@ -44,6 +59,15 @@ def command(args) -> int:
     if n_random < 1:
         raise ConfigError(f"--n-random {n_random}: must be >= 1", "--n-random")
     A, names = data["rep"].to_graph(data["genome"], data["inputs"], directed)
+    if args.partition and args.measure not in ("importance", "coherence"):
+        raise ConfigError("--partition goes with --measure importance or coherence", "--partition")
+    if args.clusters is not None and (args.measure not in ("ncut", "importance", "coherence")
+                                      or (args.measure != "ncut" and args.partition != "ncut")):
+        raise ConfigError("--clusters goes with --measure ncut or --partition ncut", "--clusters")
+    if args.measure in ("ncut", "importance", "coherence"):
+        from evomod.cli._subclusters import subcluster_measure
+
+        return subcluster_measure(args, data, A, names, directed, _given_labels)
     if args.measure != "q":
         return _modularity_beyond_q(args, data, A, names, directed)
     if args.labels or args.modules != 2:

@@ -131,6 +131,14 @@ def task_labels(program, goals: list[SubGoal], inputs) -> np.ndarray:
             joined = [g for g in groups if g & goal.inputs]
             merged = set(goal.inputs).union(*joined)
             groups = [g for g in groups if not g & goal.inputs] + [merged]
+    return group_labels(program, groups, inputs)
+
+
+def group_labels(program, groups: list[set], inputs) -> np.ndarray:
+    """Label of each node given groups of input names: the group holding every
+    input the node depends on, else "combining" (``len(groups)``); inputs in no
+    group (and nodes reading only them) get ``len(groups) + 1``. For the
+    retina, ``groups`` = the left and the right pixels."""
     group_of = {name: k for k, g in enumerate(groups) for name in g}
     combine, unused = len(groups), len(groups) + 1
     import networkx as nx
