@@ -179,6 +179,10 @@ def _check_objectives(params: ObjectivesParams, rep, selection) -> None:
                                   f"{rep.__class__.__name__}; allowed: {', '.join(allowed)}", key)
     if len(set(params.separate)) != len(params.separate):
         raise ConfigError("objectives.separate: a cost is listed twice", "objectives.separate")
+    p_each = getattr(selection, "p_each", None)
+    if p_each and len(p_each) != len(params.separate):
+        raise ConfigError(f"selection.p_each = {p_each}: needs one probability per cost in objectives.separate "
+                          f"({params.separate})", "selection.p_each")
     if params.separate and not getattr(SELECTION.get(selection.name).fn, "multi_objective", False):
         many = [n for n in SELECTION.names() if getattr(SELECTION.get(n).fn, "multi_objective", False)]
         raise ConfigError(f"objectives.separate = {params.separate}: selection {selection.name!r} uses one "

@@ -623,12 +623,14 @@ def peel(dominates, size):
 
 
 def stochastic_rank_law(objectives, p):
-    """Exact law of the rank vector: enumerate which objectives every pair considers."""
+    """Exact law of the rank vector: enumerate which objectives every pair considers
+    (``p``: one probability for every objective after the first, or a list with one per column)."""
     size, n_obj = objectives.shape
+    ps = list(p) if isinstance(p, (list, tuple)) else [1.0] + [p] * (n_obj - 1)
     slots = [(a, b, k) for a in range(size) for b in range(a + 1, size) for k in range(1, n_obj)]
     law = Counter()
     for mask in product([False, True], repeat=len(slots)):
-        weight = math.prod(p if m else 1 - p for m in mask)
+        weight = math.prod(ps[k] if m else 1 - ps[k] for m, (_, _, k) in zip(mask, slots))
         used = {(a, b): [0] for a in range(size) for b in range(a + 1, size)}
         for (a, b, k), m in zip(slots, mask):
             if m:
@@ -667,6 +669,55 @@ def test_stochastic_dominance_law(objectives, kernel):
     assert set(seen) <= {k for k, q in law.items() if q > 0}
     outcomes = sorted(law)
     assert_frequencies([seen[o] for o in outcomes], [law[o] for o in outcomes], n)
+
+
+@pytest.mark.parametrize("objectives", [
+    [[3, 0, 1], [2, 2, 0], [2, 1, 1], [1, 3, 3]],
+    [[0, 2, 0], [0, 1, 1], [0, 3, 0], [1, 0, 0]],
+])
+def test_stochastic_dominance_law_per_objective(objectives):
+    """Objective 1 considered with probability 0.25, objective 2 always (Mengistu
+    et al. 2016: cost and diversity): the ranks follow the exact law."""
+    objectives = np.array(objectives, dtype=float)
+    size = objectives.shape[0]
+    ps = [1.0, 0.25, 1.0]
+    law = stochastic_rank_law(objectives, ps)
+    gen_state = state(7)
+    seen = Counter()
+    n = 6000
+    for _ in range(n):
+        rank, _ = nsga.front_ranks_each(objectives, np.array(ps), gen_state, size)
+        seen[tuple(rank.tolist())] += 1
+    assert set(seen) <= {k for k, q in law.items() if q > 0}
+    outcomes = sorted(law)
+    assert_frequencies([seen[o] for o in outcomes], [law[o] for o in outcomes], n)
+
+
+def test_p_each_equal_is_p_and_zero_drops_the_column():
+    rng = np.random.default_rng(4)
+    objectives = np.round(rng.random((40, 3)) * 5)
+    a, b = state(9), state(9)
+    want = run("stochastic_nsga2", objectives, a, mu=20, p=0.3)
+    got = run("stochastic_nsga2", objectives, b, mu=20, p_each=[0.3, 0.3])
+    assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1]) and np.array_equal(a, b)
+    a, b = state(9), state(9)
+    want = run("nsga2", objectives[:, [0, 2]], a, mu=20)
+    got = run("stochastic_nsga2", objectives, b, mu=20, p_each=[0.0, 1.0])
+    assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1]) and np.array_equal(a, b)
+
+
+def test_p_each_needs_one_probability_per_separate_objective():
+    from evomod import config
+    from evomod.registry import ConfigError
+
+    sets = ["selection.name=stochastic_nsga2", "selection.mu=50", "population=100"]
+    with pytest.raises(ConfigError, match="selection.p_each"):
+        config.load("clune2013-pcc", [*sets, "selection.p_each=[0.25, 1.0]"])
+    with pytest.raises(ConfigError, match="selection.p_each"):
+        config.load("clune2013-pcc", [*sets, "selection.p_each=[1.5]"])
+    ok = config.load("clune2013-pcc", [*sets, "objectives.separate=['wiring', 'diversity']",
+                                       "selection.p_each=[0.25, 1.0]"])
+    assert ok.selection.p_each == [0.25, 1.0]
 
 
 def test_bernoulli_word_rate():

@@ -182,7 +182,8 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
     loop = _Loop(config, rep, _rng.new_state(evolve_seq), _rng.new_state(init_seq))
     rec = Records.allocate(min(config.generations, 1 << 16))
     first_solved: dict[str, int | None] = {}
-    unsolved = set(schedule.names) if schedule.finite else None
+    targets = schedule.targets if schedule.targets is not None else (schedule.names if schedule.finite else None)
+    unsolved = None if targets is None else set(targets)
     status, best = "finished", 0
     every, directed = config.modularity.every, config.modularity.directed
     tracker = ModularityTracker(config.modularity, lambda g: rep.to_graph(g, directed=directed)[0],

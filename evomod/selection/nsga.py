@@ -16,7 +16,8 @@ are ranked.
 Stochastic dominance (Clune, Mouret & Lipson 2013, "pnsga"): in each
 dominance test between two rows, objective 0 is always considered and each
 further objective independently with probability ``p`` (p rounded down to a
-multiple of 2**-32). p = 1 draws nothing, so the ranks are the
+multiple of 2**-32), or objective k with its own ``ps[k]`` (the ``_each``
+kernels). p = 1 draws nothing, so the ranks are the
 deterministic sort's. With M >= 3 and 0 < p < 1 the relation can cycle
 among rows tied on objective 0; when no unranked row is left undominated,
 the rows dominated by the fewest unranked rows form the next front.
@@ -192,21 +193,34 @@ def _considered(stochastic, threshold, buf, avail, state):
 @njit(cache=True)
 def ranks_pairwise(objectives, p, state, need):
     """Front ranks by Deb's fast non-dominated sort, with stochastic dominance
-    (each objective after the first considered with probability ``p``).
+    (each objective after the first considered with probability ``p``): see
+    :func:`ranks_pairwise_each`."""
+    return ranks_pairwise_each(objectives, np.full(objectives.shape[1], p), state, need)
+
+
+@njit(cache=True)
+def ranks_pairwise_each(objectives, ps, state, need):
+    """Front ranks by Deb's fast non-dominated sort, with stochastic dominance
+    (objective k >= 1 considered with probability ``ps[k]``; ``ps[0]`` is
+    unused: objective 0 always counts).
 
     Stops once ``need`` rows are ranked; the rest get rank ``S``. Returns
     ``(rank, n_fronts)``. Rows are first sorted by decreasing objective 0,
     so for a pair (a, b) in that order only a can dominate b unless they tie
     on objective 0. A Bernoulli(p) draw takes 32 random bits: p is rounded
-    down to a multiple of 2**-32.
+    down to a multiple of 2**-32; an objective with p = 1 draws nothing, so
+    equal ``ps`` give the draws (and ranks) of one shared p.
     """
     size, n_obj = objectives.shape
     order = argsort_stable(-objectives[:, 0])
     x = np.empty((size, n_obj))
     for a in range(size):
         x[a] = objectives[order[a]]
-    stochastic = p < 1.0
-    threshold = np.uint64(p * 4294967296.0) if stochastic else np.uint64(0)
+    stochastic = np.zeros(n_obj, dtype=np.bool_)
+    threshold = np.zeros(n_obj, dtype=np.uint64)
+    for k in range(1, n_obj):
+        stochastic[k] = ps[k] < 1.0
+        threshold[k] = np.uint64(ps[k] * 4294967296.0) if stochastic[k] else np.uint64(0)
     buf = np.uint64(0)
     avail = 0
     words = (size + 63) >> 6
@@ -218,7 +232,7 @@ def ranks_pairwise(objectives, p, state, need):
                 a_dom = True
                 for k in range(1, n_obj):
                     if x[a, k] < x[b, k]:
-                        considered, buf, avail = _considered(stochastic, threshold, buf, avail, state)
+                        considered, buf, avail = _considered(stochastic[k], threshold[k], buf, avail, state)
                         if considered:
                             a_dom = False
                             break
@@ -230,7 +244,7 @@ def ranks_pairwise(objectives, p, state, need):
                 worse = False
                 for k in range(1, n_obj):
                     if x[a, k] != x[b, k]:
-                        considered, buf, avail = _considered(stochastic, threshold, buf, avail, state)
+                        considered, buf, avail = _considered(stochastic[k], threshold[k], buf, avail, state)
                         if considered:
                             if x[a, k] > x[b, k]:
                                 better = True
@@ -295,13 +309,19 @@ def ranks_pairwise(objectives, p, state, need):
 def front_ranks(objectives, p, state, need):
     """``(rank, n_fronts)`` by the fastest exact method for the case: see the
     module docstring. Ranks at least ``need`` rows (all, except pairwise)."""
+    return front_ranks_each(objectives, np.full(objectives.shape[1], p), state, need)
+
+
+@njit(cache=True)
+def front_ranks_each(objectives, ps, state, need):
+    """:func:`front_ranks` with objective k >= 1 considered with probability ``ps[k]``."""
     n_obj = objectives.shape[1]
     if n_obj == 1:
         return ranks_1d(objectives[:, 0].copy())
     if n_obj == 2:
         x0, x1 = objectives[:, 0].copy(), objectives[:, 1].copy()
-        return ranks_2d(x0, x1) if p >= 1.0 else ranks_stochastic_2d(x0, x1, p, state)
-    return ranks_pairwise(objectives, p, state, need)
+        return ranks_2d(x0, x1) if ps[1] >= 1.0 else ranks_stochastic_2d(x0, x1, ps[1], state)
+    return ranks_pairwise_each(objectives, ps, state, need)
 
 
 @njit(cache=True)
@@ -432,10 +452,18 @@ def nsga2_step(objectives, mu, p, state):
     """One NSGA-II generation on the pool ``objectives``: returns
     ``(parents, keep)`` (see ``evomod.selection``). The listing order that
     breaks ties is a random permutation drawn first from ``state``."""
+    return nsga2_step_each(objectives, mu, np.full(objectives.shape[1], p), state)
+
+
+@njit(cache=True)
+def nsga2_step_each(objectives, mu, ps, state):
+    """:func:`nsga2_step` with objective k >= 1 considered with probability
+    ``ps[k]`` in each dominance test (Mengistu et al. 2016: a connection cost
+    with 0.25, behavioural diversity with 1)."""
     size = objectives.shape[0]
     listing = np.arange(size)
     _rng.shuffle(state, listing)
-    rank, _ = front_ranks(objectives, p, state, mu)
+    rank, _ = front_ranks_each(objectives, ps, state, mu)
     crowd = crowding_distance(objectives, rank, fronts_needed(rank, mu), listing)
     chosen = survivors(rank, crowd, mu, listing)
     return binary_tournaments(size, chosen, rank, crowd, state)
