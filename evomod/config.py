@@ -72,6 +72,10 @@ class ModularityParams(Section):
     coverage: bool = Field(False, description=(
         "also log coverage at the same generations: the fraction of the current goal's sub-goals "
         "(sub-expressions) that some gate computes, up to complement (logic tasks; NaN otherwise)"))
+    hierarchy: bool = Field(False, description=(
+        "also log hierarchy and subproblems at the same generations: the global reaching centrality of the "
+        "best's pruned graph read backwards (Mengistu et al. 2016) and the fraction of the current goal's "
+        "sub-goals a node (or two nodes of a layer feeding one node) separates"))
 
 
 class Config(Section):

@@ -693,12 +693,40 @@ def test_stochastic_dominance_law_per_objective(objectives):
     assert_frequencies([seen[o] for o in outcomes], [law[o] for o in outcomes], n)
 
 
-def test_p_each_equal_is_p_and_zero_drops_the_column():
+def test_per_objective_dominance_across_words():
+    """Pairs 64+ rows apart (another word of the bit sets): row 100 has one
+    possible dominator, row 0, which dominates it unless the stochastic
+    objective (p = 0.25) is considered and favours row 100."""
+    size, n, p = 130, 4000, 0.25
+    ps = np.array([1.0, p, 1.0])
+    ahead = np.zeros((size, 3))
+    ahead[:, 0] = 200 - np.arange(size)  # rows in order of objective 0
+    ahead[[0, 100], 2] = 1  # the deterministic objective: only row 0 keeps up with row 100
+    ahead[100, 1] = 1  # row 100 ahead of row 0 on the stochastic one
+    tied = np.zeros((size, 3))  # one value of objective 0: the stochastic one decides
+    tied[0, 1], tied[100, 1] = 2, 1
+    gen_state = state(11)
+    top = Counter()
+    for _ in range(n):
+        top["ahead"] += nsga.front_ranks_each(ahead, ps, gen_state, size)[0][100] == 0
+        rank, _ = nsga.front_ranks_each(tied, ps, gen_state, size)
+        top["tied"] += rank[100] == 0  # row 0 dominates it when considered
+        top["b"] += rank[50] == 0  # rows 0 and 100 (a later row) each dominate row 50 when considered
+    assert_frequencies([top["ahead"], n - top["ahead"]], [p, 1 - p], n)
+    assert_frequencies([top["tied"], n - top["tied"]], [1 - p, p], n)
+    assert_frequencies([top["b"], n - top["b"]], [(1 - p) ** 2, 1 - (1 - p) ** 2], n)
+    # a probability of 0 ignores the objective: the deterministic ranks of the others
+    ignore = np.array([1.0, 0.0, 1.0])
+    assert np.array_equal(nsga.front_ranks_each(ahead, ignore, gen_state, size)[0],
+                          nsga.ranks_pairwise(ahead[:, [0, 2]].copy(), 1.0, state(0), size)[0])
+
+
+def test_p_each_one_is_nsga2_and_zero_drops_the_column():
     rng = np.random.default_rng(4)
-    objectives = np.round(rng.random((40, 3)) * 5)
+    objectives = np.round(rng.random((150, 3)) * 5)  # many ties on every column
     a, b = state(9), state(9)
-    want = run("stochastic_nsga2", objectives, a, mu=20, p=0.3)
-    got = run("stochastic_nsga2", objectives, b, mu=20, p_each=[0.3, 0.3])
+    want = run("nsga2", objectives, a, mu=60)
+    got = run("stochastic_nsga2", objectives, b, mu=60, p_each=[1.0, 1.0])
     assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1]) and np.array_equal(a, b)
     a, b = state(9), state(9)
     want = run("nsga2", objectives[:, [0, 2]], a, mu=20)

@@ -190,74 +190,20 @@ def _considered(stochastic, threshold, buf, avail, state):
     return (buf & _MASK32) < threshold, buf >> _U32, avail - 1
 
 
-@njit(cache=True)
-def ranks_pairwise(objectives, p, state, need):
-    """Front ranks by Deb's fast non-dominated sort, with stochastic dominance
-    (each objective after the first considered with probability ``p``): see
-    :func:`ranks_pairwise_each`."""
-    return ranks_pairwise_each(objectives, np.full(objectives.shape[1], p), state, need)
+@njit(cache=True, inline="always")
+def _span(first, n):
+    """A word with bits ``first .. first + n - 1`` set."""
+    ones = _ALL if n == 64 else (_ONE << np.uint64(n)) - _ONE
+    return ones << np.uint64(first)
 
 
 @njit(cache=True)
-def ranks_pairwise_each(objectives, ps, state, need):
-    """Front ranks by Deb's fast non-dominated sort, with stochastic dominance
-    (objective k >= 1 considered with probability ``ps[k]``; ``ps[0]`` is
-    unused: objective 0 always counts).
-
-    Stops once ``need`` rows are ranked; the rest get rank ``S``. Returns
-    ``(rank, n_fronts)``. Rows are first sorted by decreasing objective 0,
-    so for a pair (a, b) in that order only a can dominate b unless they tie
-    on objective 0. A Bernoulli(p) draw takes 32 random bits: p is rounded
-    down to a multiple of 2**-32; an objective with p = 1 draws nothing, so
-    equal ``ps`` give the draws (and ranks) of one shared p.
-    """
-    size, n_obj = objectives.shape
-    order = argsort_stable(-objectives[:, 0])
-    x = np.empty((size, n_obj))
-    for a in range(size):
-        x[a] = objectives[order[a]]
-    stochastic = np.zeros(n_obj, dtype=np.bool_)
-    threshold = np.zeros(n_obj, dtype=np.uint64)
-    for k in range(1, n_obj):
-        stochastic[k] = ps[k] < 1.0
-        threshold[k] = np.uint64(ps[k] * 4294967296.0) if stochastic[k] else np.uint64(0)
-    buf = np.uint64(0)
-    avail = 0
-    words = (size + 63) >> 6
-    dom = np.zeros((size, words), dtype=np.uint64)  # bit b of dom[a]: a dominates b
-    count = np.zeros(size, dtype=np.int64)  # rows dominating b
-    for a in range(size):
-        for b in range(a + 1, size):
-            if x[a, 0] > x[b, 0]:  # a dominates b unless a considered k has a < b
-                a_dom = True
-                for k in range(1, n_obj):
-                    if x[a, k] < x[b, k]:
-                        considered, buf, avail = _considered(stochastic[k], threshold[k], buf, avail, state)
-                        if considered:
-                            a_dom = False
-                            break
-                if a_dom:
-                    dom[a, b >> 6] |= _ONE << np.uint64(b & 63)
-                    count[b] += 1
-            else:  # tie on objective 0: the considered others decide
-                better = False
-                worse = False
-                for k in range(1, n_obj):
-                    if x[a, k] != x[b, k]:
-                        considered, buf, avail = _considered(stochastic[k], threshold[k], buf, avail, state)
-                        if considered:
-                            if x[a, k] > x[b, k]:
-                                better = True
-                            else:
-                                worse = True
-                            if better and worse:
-                                break
-                if better and not worse:
-                    dom[a, b >> 6] |= _ONE << np.uint64(b & 63)
-                    count[b] += 1
-                elif worse and not better:
-                    dom[b, a >> 6] |= _ONE << np.uint64(a & 63)
-                    count[a] += 1
+def _peel(dom, count, order, need):
+    """Deb's fronts from the dominance bits ``dom`` and dominator counts
+    ``count`` of the rows in sorted ``order`` (a cycle: the least dominated
+    unranked rows form the next front), until ``need`` rows are ranked."""
+    size = count.shape[0]
+    words = dom.shape[1]
     unranked = size
     pos_rank = np.full(size, unranked, dtype=np.int64)
     cur = np.empty(size, dtype=np.int64)
@@ -303,6 +249,141 @@ def ranks_pairwise_each(objectives, ps, state, need):
     for a in range(size):
         rank[order[a]] = pos_rank[a]
     return rank, r
+
+
+@njit(cache=True)
+def ranks_pairwise(objectives, p, state, need):
+    """Front ranks by Deb's fast non-dominated sort, with stochastic dominance
+    (each objective after the first considered with probability ``p``).
+
+    Stops once ``need`` rows are ranked; the rest get rank ``S``. Returns
+    ``(rank, n_fronts)``. Rows are first sorted by decreasing objective 0,
+    so for a pair (a, b) in that order only a can dominate b unless they tie
+    on objective 0. A Bernoulli(p) draw takes 32 random bits: p is rounded
+    down to a multiple of 2**-32.
+    """
+    size, n_obj = objectives.shape
+    order = argsort_stable(-objectives[:, 0])
+    x = np.empty((size, n_obj))
+    for a in range(size):
+        x[a] = objectives[order[a]]
+    stochastic = p < 1.0
+    threshold = np.uint64(p * 4294967296.0) if stochastic else np.uint64(0)
+    buf = np.uint64(0)
+    avail = 0
+    words = (size + 63) >> 6
+    dom = np.zeros((size, words), dtype=np.uint64)  # bit b of dom[a]: a dominates b
+    count = np.zeros(size, dtype=np.int64)  # rows dominating b
+    for a in range(size):
+        for b in range(a + 1, size):
+            if x[a, 0] > x[b, 0]:  # a dominates b unless a considered k has a < b
+                a_dom = True
+                for k in range(1, n_obj):
+                    if x[a, k] < x[b, k]:
+                        considered, buf, avail = _considered(stochastic, threshold, buf, avail, state)
+                        if considered:
+                            a_dom = False
+                            break
+                if a_dom:
+                    dom[a, b >> 6] |= _ONE << np.uint64(b & 63)
+                    count[b] += 1
+            else:  # tie on objective 0: the considered others decide
+                better = False
+                worse = False
+                for k in range(1, n_obj):
+                    if x[a, k] != x[b, k]:
+                        considered, buf, avail = _considered(stochastic, threshold, buf, avail, state)
+                        if considered:
+                            if x[a, k] > x[b, k]:
+                                better = True
+                            else:
+                                worse = True
+                            if better and worse:
+                                break
+                if better and not worse:
+                    dom[a, b >> 6] |= _ONE << np.uint64(b & 63)
+                    count[b] += 1
+                elif worse and not better:
+                    dom[b, a >> 6] |= _ONE << np.uint64(a & 63)
+                    count[a] += 1
+    return _peel(dom, count, order, need)
+
+
+@njit(cache=True)
+def ranks_pairwise_each(objectives, ps, state, need):
+    """Front ranks by Deb's fast non-dominated sort under stochastic
+    dominance with one probability per objective: objective k >= 1 counts
+    in a dominance test with probability ``ps[k]`` (``ps[0]`` unused:
+    objective 0 always counts).
+
+    The law is that of :func:`ranks_pairwise`; the draws differ. Rows are
+    sorted by decreasing objective 0 and the pairs (a, b), a first, are
+    decided 64 b's at a time, without branches: one ``bernoulli_word`` per
+    stochastic objective says which of the 64 tests consider it (an
+    objective with p = 1 draws nothing). If a is ahead on objective 0, a
+    dominates b unless b is ahead on a considered objective (one bit mask
+    per objective); on a tie, the row ahead on some considered objective
+    and behind on none dominates.
+    Stops once ``need`` rows are ranked; the rest get rank ``S``. Returns
+    ``(rank, n_fronts)``.
+    """
+    size, n_obj = objectives.shape
+    order = argsort_stable(-objectives[:, 0])
+    x = np.empty((n_obj, size))  # one contiguous row per objective, rows in sorted order
+    for a in range(size):
+        for k in range(n_obj):
+            x[k, a] = objectives[order[a], k]
+    p_bits = np.zeros(n_obj, dtype=np.uint64)
+    n_bits = np.zeros(n_obj, dtype=np.int64)
+    for k in range(1, n_obj):
+        p_bits[k], n_bits[k] = _bits_of(ps[k])
+    considered = np.empty(n_obj, dtype=np.uint64)
+    words = (size + 63) >> 6
+    dom = np.zeros((size, words), dtype=np.uint64)  # bit b of dom[a]: a dominates b
+    count = np.zeros(size, dtype=np.int64)  # rows dominating b
+    tie_end = 0  # first row behind a on objective 0
+    for a in range(size):
+        while tie_end < size and x[0, tie_end] >= x[0, a]:
+            tie_end += 1
+        a_word, a_bit = a >> 6, np.uint64(a & 63)
+        # ties on objective 0 (b in a + 1 .. tie_end - 1): the considered others decide, either way
+        for w in range((a + 1) >> 6, ((tie_end + 63) >> 6)):
+            lo, hi = max(a + 1, w << 6), min((w + 1) << 6, tie_end)
+            if lo >= hi:
+                continue
+            for k in range(1, n_obj):
+                considered[k] = bernoulli_word(state, p_bits[k], n_bits[k])
+            acc = np.uint64(0)
+            for b in range(lo, hi):
+                bit = np.uint64(b & 63)
+                better = False
+                worse = False
+                for k in range(1, n_obj):
+                    c = ((considered[k] >> bit) & _ONE) != 0
+                    better |= c & (x[k, a] > x[k, b])
+                    worse |= c & (x[k, a] < x[k, b])
+                a_dom = better & (not worse)
+                b_dom = worse & (not better)
+                acc |= np.uint64(a_dom) << bit
+                count[b] += a_dom
+                dom[b, a_word] |= np.uint64(b_dom) << a_bit
+                count[a] += b_dom
+            dom[a, w] |= acc
+        # a ahead on objective 0: a dominates b unless b is ahead on a considered objective
+        for w in range(tie_end >> 6, words):
+            lo, hi = max(tie_end, w << 6), min((w + 1) << 6, size)
+            acc = _ALL
+            for k in range(1, n_obj):
+                c = bernoulli_word(state, p_bits[k], n_bits[k])
+                xa = x[k, a]
+                ok = np.uint64(0)
+                for b in range(lo, hi):
+                    ok |= np.uint64(xa >= x[k, b]) << np.uint64(b & 63)
+                acc &= ok | ~c
+            for b in range(lo, hi):
+                count[b] += (acc >> np.uint64(b & 63)) & _ONE
+            dom[a, w] |= acc & _span(lo & 63, hi - lo)
+    return _peel(dom, count, order, need)
 
 
 @njit(cache=True)
