@@ -300,3 +300,21 @@ def test_generations_to_target_and_adaptation_to_perfect():
     assert adaptation_to_perfect(trace(perfect_then_back, 3)) == 2.0
     assert adaptation_to_perfect(trace([1.0, 1.0, 1.0, 0.5, 0.7, 0.9], 3)) == 3.0  # never: generations left
     assert np.isnan(adaptation_to_perfect(trace([0.9, 0.9, 0.99, 0.5, 1.0], 3)))  # not perfect before: undefined
+
+
+def test_hierarchy_logged_every_measurement_and_for_the_final_best():
+    from evomod.engine.loop import run
+
+    cfg = config.load("mengistu2016-pcc", ["population=60", "selection.mu=30", "modularity.every=10"], seed=2,
+                      generations=41)
+    result = run(cfg)
+    cols = result.records.columns()
+    measured = np.flatnonzero(np.isfinite(cols["subproblems"]))
+    assert measured.tolist() == list(range(0, 41, 10))
+    assert np.allclose(cols["subproblems"][measured] * 6, np.round(cols["subproblems"][measured] * 6))
+    rep = config.representation_of(cfg)
+    h = global_reaching_centrality(rep.to_graph(result.best_genome, directed=True)[0])
+    assert result.modularity["hierarchy"] == pytest.approx(h) and cols["hierarchy"][40] == pytest.approx(h)
+    off = run(config.load("mengistu2016-pcc", ["population=60", "selection.mu=30", "modularity.hierarchy=false"],
+                          seed=2, generations=5))
+    assert np.isnan(off.records.columns()["hierarchy"]).all() and "hierarchy" not in off.modularity
