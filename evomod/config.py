@@ -72,6 +72,10 @@ class ModularityParams(Section):
     coverage: bool = Field(False, description=(
         "also log coverage at the same generations: the fraction of the current goal's sub-goals "
         "(sub-expressions) that some gate computes, up to complement (logic tasks; NaN otherwise)"))
+    hierarchy: bool = Field(False, description=(
+        "also log hierarchy and subproblems at the same generations: the global reaching centrality of the "
+        "best's pruned graph read backwards (Mengistu et al. 2016) and the fraction of the current goal's "
+        "sub-goals a node (or two nodes of a layer feeding one node) separates"))
     null: Literal["full", "sequential"] = Field("full", description=(
         "estimator of Q_rand and Q_max on a new degree sequence: full (n_random networks, 16 annealing "
         "runs) or sequential (the same draws, stopped once Q_rand's standard error is <= 0.002 and once "
@@ -193,6 +197,10 @@ def _check_objectives(params: ObjectivesParams, rep, selection) -> None:
                                   f"{rep.__class__.__name__}; allowed: {', '.join(allowed)}", key)
     if len(set(params.separate)) != len(params.separate):
         raise ConfigError("objectives.separate: a cost is listed twice", "objectives.separate")
+    p_each = getattr(selection, "p_each", None)
+    if p_each and len(p_each) != len(params.separate):
+        raise ConfigError(f"selection.p_each = {p_each}: needs one probability per cost in objectives.separate "
+                          f"({params.separate})", "selection.p_each")
     if params.separate and not getattr(SELECTION.get(selection.name).fn, "multi_objective", False):
         many = [n for n in SELECTION.names() if getattr(SELECTION.get(n).fn, "multi_objective", False)]
         raise ConfigError(f"objectives.separate = {params.separate}: selection {selection.name!r} uses one "

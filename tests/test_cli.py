@@ -64,7 +64,7 @@ def test_run_writes_records(default_run):
     table = pq.read_table(default_run / "records.parquet")
     assert table.column_names == ["generation", "goal", "best_fitness", "mean_fitness",
                                   "best_performance", "n_effective", "connections", "wiring", "q", "qm",
-                                  "info_flow", "coverage"]
+                                  "info_flow", "coverage", "hierarchy", "subproblems"]
     assert table.num_rows == 50
     cols = table.to_pydict()
     assert cols["generation"] == list(range(50))
@@ -136,7 +136,8 @@ def test_same_seed_same_files(in_tmp):
     assert ta.keys() == tb.keys()
     for name in ta:  # NaN marks Q_m undefined: equal to itself here
         assert np.array_equal(np.asarray(ta[name]), np.asarray(tb[name]),
-                              equal_nan=name in ("q", "qm", "wiring", "info_flow", "coverage")), name
+                              equal_nan=name in ("q", "qm", "wiring", "info_flow", "coverage", "hierarchy",
+                                                 "subproblems")), name
     assert json.loads((in_tmp / "a" / "best.json").read_text()) == \
         json.loads((in_tmp / "b" / "best.json").read_text())
 

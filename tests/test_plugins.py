@@ -151,7 +151,8 @@ def test_a_cost_plugs_in_with_its_record_column(tmp_path):
     register_ones()
     names = [c.name for c in record_columns()]
     assert names == ["generation", "goal", "best_fitness", "mean_fitness", "best_performance", "n_effective",
-                     "connections", "wiring", "ones", "q", "qm", "info_flow", "coverage"]
+                     "connections", "wiring", "ones", "q", "qm", "info_flow", "coverage", "hierarchy",
+                     "subproblems"]
     cfg = C.validate(small(objectives={"weights": {"ones": 0.001}}))
     result = run(cfg)
     ones = result.records.columns()["ones"]

@@ -16,7 +16,7 @@ def build(name, seed=0, **params):
 
 
 def test_registered_names():
-    assert SCHEDULES.names() == ["fixed", "mvg", "rmvg"]
+    assert SCHEDULES.names() == ["fixed", "mvg", "rmvg", "rvg"]
 
 
 def test_mvg_period_20():
@@ -117,3 +117,47 @@ def test_rmvg_same_seedsequence_object_twice_agrees():
 def test_rmvg_period_is_honoured():
     s = build("rmvg", seed=1, period=5)
     assert s.switch_generations(50) == [5, 10, 15, 20, 25, 30, 35, 40, 45]
+
+
+def build_rvg(seed=0, **params):
+    from evomod.problems.schedules import RvgParams
+
+    return SCHEDULES.get("rvg").fn(RvgParams(name="rvg", **params), TABLES, XYZW, np.random.SeedSequence(seed))
+
+
+def test_rvg_alternates_the_target_with_random_goals():
+    s = build_rvg(seed=2, goals=["G1"], period=20, pool=8)
+    assert s.names == ["G1"] + [f"random-{i}" for i in range(1, 9)] and s.targets == ["G1"] and not s.finite
+    assert np.array_equal(s.tables[0], TABLES["G1"])
+    for epoch in range(40):
+        values = {s.goal_at(t) for t in range(20 * epoch, 20 * epoch + 20)}
+        assert len(values) == 1
+        assert (values == {0}) == (epoch % 2 == 0)
+    # the odd epochs visit the 8 random goals once per pass
+    odd = [s.goal_at(20 * e) for e in range(1, 32, 2)]
+    assert sorted(odd[:8]) == list(range(1, 9)) and sorted(odd[8:]) == list(range(1, 9))
+    # 4 inputs: 16 rows, the padding bits of the word stay 0; the tables are not all alike
+    assert int(s.tables[1:].max()) < 1 << 16 and len({t.tobytes() for t in s.tables[1:]}) == 8
+    again = build_rvg(seed=2, goals=["G1"], period=20, pool=8)
+    assert np.array_equal(again.tables, s.tables) and [again.goal_at(t) for t in range(0, 800, 20)] == \
+        [s.goal_at(t) for t in range(0, 800, 20)]
+
+
+def test_rvg_random_goal_rows_are_fair_coins():
+    s = build_rvg(seed=4, goals=["G1"], period=20, pool=500)
+    ones = sum(bin(int(w)).count("1") for w in s.tables[1:, 0, 0])
+    n = 500 * 16
+    assert abs(ones - n / 2) < 4 * np.sqrt(n / 4)  # binomial(8000, 1/2) within 4 sd
+
+
+def test_rvg_run_stops_when_the_target_is_solved():
+    from evomod import config
+    from evomod.engine.loop import run
+
+    cfg = config.load("ka2005-logic-g1", ["schedule.name=rvg", "schedule.period=20", "stop_on_solve=true",
+                                          "modularity.every=0"], seed=3, generations=20_000)
+    result = run(cfg)
+    assert result.status == "solved" and result.first_solved["G1"] == result.generations_run - 1
+    goal = result.records.columns()["goal"]
+    last = result.generations_run - 1
+    assert result.goal_names[goal[last]] == "G1" and (last // 20) % 2 == 0

@@ -623,12 +623,14 @@ def peel(dominates, size):
 
 
 def stochastic_rank_law(objectives, p):
-    """Exact law of the rank vector: enumerate which objectives every pair considers."""
+    """Exact law of the rank vector: enumerate which objectives every pair considers
+    (``p``: one probability for every objective after the first, or a list with one per column)."""
     size, n_obj = objectives.shape
+    ps = list(p) if isinstance(p, (list, tuple)) else [1.0] + [p] * (n_obj - 1)
     slots = [(a, b, k) for a in range(size) for b in range(a + 1, size) for k in range(1, n_obj)]
     law = Counter()
     for mask in product([False, True], repeat=len(slots)):
-        weight = math.prod(p if m else 1 - p for m in mask)
+        weight = math.prod(ps[k] if m else 1 - ps[k] for m, (_, _, k) in zip(mask, slots))
         used = {(a, b): [0] for a in range(size) for b in range(a + 1, size)}
         for (a, b, k), m in zip(slots, mask):
             if m:
@@ -667,6 +669,83 @@ def test_stochastic_dominance_law(objectives, kernel):
     assert set(seen) <= {k for k, q in law.items() if q > 0}
     outcomes = sorted(law)
     assert_frequencies([seen[o] for o in outcomes], [law[o] for o in outcomes], n)
+
+
+@pytest.mark.parametrize("objectives", [
+    [[3, 0, 1], [2, 2, 0], [2, 1, 1], [1, 3, 3]],
+    [[0, 2, 0], [0, 1, 1], [0, 3, 0], [1, 0, 0]],
+])
+def test_stochastic_dominance_law_per_objective(objectives):
+    """Objective 1 considered with probability 0.25, objective 2 always (Mengistu
+    et al. 2016: cost and diversity): the ranks follow the exact law."""
+    objectives = np.array(objectives, dtype=float)
+    size = objectives.shape[0]
+    ps = [1.0, 0.25, 1.0]
+    law = stochastic_rank_law(objectives, ps)
+    gen_state = state(7)
+    seen = Counter()
+    n = 6000
+    for _ in range(n):
+        rank, _ = nsga.front_ranks_each(objectives, np.array(ps), gen_state, size)
+        seen[tuple(rank.tolist())] += 1
+    assert set(seen) <= {k for k, q in law.items() if q > 0}
+    outcomes = sorted(law)
+    assert_frequencies([seen[o] for o in outcomes], [law[o] for o in outcomes], n)
+
+
+def test_per_objective_dominance_across_words():
+    """Pairs 64+ rows apart (another word of the bit sets): row 100 has one
+    possible dominator, row 0, which dominates it unless the stochastic
+    objective (p = 0.25) is considered and favours row 100."""
+    size, n, p = 130, 4000, 0.25
+    ps = np.array([1.0, p, 1.0])
+    ahead = np.zeros((size, 3))
+    ahead[:, 0] = 200 - np.arange(size)  # rows in order of objective 0
+    ahead[[0, 100], 2] = 1  # the deterministic objective: only row 0 keeps up with row 100
+    ahead[100, 1] = 1  # row 100 ahead of row 0 on the stochastic one
+    tied = np.zeros((size, 3))  # one value of objective 0: the stochastic one decides
+    tied[0, 1], tied[100, 1] = 2, 1
+    gen_state = state(11)
+    top = Counter()
+    for _ in range(n):
+        top["ahead"] += nsga.front_ranks_each(ahead, ps, gen_state, size)[0][100] == 0
+        rank, _ = nsga.front_ranks_each(tied, ps, gen_state, size)
+        top["tied"] += rank[100] == 0  # row 0 dominates it when considered
+        top["b"] += rank[50] == 0  # rows 0 and 100 (a later row) each dominate row 50 when considered
+    assert_frequencies([top["ahead"], n - top["ahead"]], [p, 1 - p], n)
+    assert_frequencies([top["tied"], n - top["tied"]], [1 - p, p], n)
+    assert_frequencies([top["b"], n - top["b"]], [(1 - p) ** 2, 1 - (1 - p) ** 2], n)
+    # a probability of 0 ignores the objective: the deterministic ranks of the others
+    ignore = np.array([1.0, 0.0, 1.0])
+    assert np.array_equal(nsga.front_ranks_each(ahead, ignore, gen_state, size)[0],
+                          nsga.ranks_pairwise(ahead[:, [0, 2]].copy(), 1.0, state(0), size)[0])
+
+
+def test_p_each_one_is_nsga2_and_zero_drops_the_column():
+    rng = np.random.default_rng(4)
+    objectives = np.round(rng.random((150, 3)) * 5)  # many ties on every column
+    a, b = state(9), state(9)
+    want = run("nsga2", objectives, a, mu=60)
+    got = run("stochastic_nsga2", objectives, b, mu=60, p_each=[1.0, 1.0])
+    assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1]) and np.array_equal(a, b)
+    a, b = state(9), state(9)
+    want = run("nsga2", objectives[:, [0, 2]], a, mu=20)
+    got = run("stochastic_nsga2", objectives, b, mu=20, p_each=[0.0, 1.0])
+    assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1]) and np.array_equal(a, b)
+
+
+def test_p_each_needs_one_probability_per_separate_objective():
+    from evomod import config
+    from evomod.registry import ConfigError
+
+    sets = ["selection.name=stochastic_nsga2", "selection.mu=50", "population=100"]
+    with pytest.raises(ConfigError, match="selection.p_each"):
+        config.load("clune2013-pcc", [*sets, "selection.p_each=[0.25, 1.0]"])
+    with pytest.raises(ConfigError, match="selection.p_each"):
+        config.load("clune2013-pcc", [*sets, "selection.p_each=[1.5]"])
+    ok = config.load("clune2013-pcc", [*sets, "objectives.separate=['wiring', 'diversity']",
+                                       "selection.p_each=[0.25, 1.0]"])
+    assert ok.selection.p_each == [0.25, 1.0]
 
 
 def test_bernoulli_word_rate():

@@ -25,7 +25,7 @@ from evomod.config import Config, representation_of
 from evomod.costs import objective_columns, recorders
 from evomod.engine import checkpoint as _checkpoint
 from evomod.engine.results import Records, RunResult
-from evomod.engine.tracking import FunctionTracker, ModularityTracker, partition_summary
+from evomod.engine.tracking import FunctionTracker, HierarchyTracker, ModularityTracker, partition_summary
 from evomod.problems import tasks as _tasks
 from evomod.problems.schedules import SCHEDULES
 from evomod.representations.base import reproduce
@@ -215,12 +215,14 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
     loop = _Loop(config, rep, _rng.new_state(evolve_seq), _rng.new_state(init_seq))
     rec = Records.allocate(min(config.generations, 1 << 16))
     first_solved: dict[str, int | None] = {}
-    unsolved = set(schedule.names) if schedule.finite else None
+    targets = schedule.targets if schedule.targets is not None else (schedule.names if schedule.finite else None)
+    unsolved = None if targets is None else set(targets)
     status, best = "finished", 0
     every, directed = config.modularity.every, config.modularity.directed
     tracker = ModularityTracker(config.modularity, lambda g: rep.adjacency(g, directed),
                                 modularity_seq)
     function = FunctionTracker(config.modularity, rep, task, tracker.seed)
+    hierarchy = HierarchyTracker(config.modularity, rep, task)
     measured, start, elapsed = None, 0, 0.0
     saved = _checkpoint.load(checkpoint, config) if checkpoint is not None else None
     if saved is not None:
@@ -247,6 +249,9 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
                 if function.active:
                     rec.info_flow[t], rec.coverage[t] = function.measure(loop.pop.genomes[best],
                                                                          schedule.names[goal_idx])
+                if hierarchy.active:
+                    rec.hierarchy[t], rec.subproblems[t] = hierarchy.measure(loop.pop.genomes[best],
+                                                                             schedule.names[goal_idx])
             rec.length = t + 1
             name = schedule.names[goal_idx]
             if solved and first_solved.get(name) is None:
@@ -285,7 +290,8 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
         best_n_effective=int(rec.n_effective[final]), final_goal=schedule.names[rec.goal[final]],
         status=status, wall_seconds=elapsed + time.perf_counter() - started, inputs=list(task.inputs),
         modularity={**_final_modularity(tracker, best_genome, rep, config, task.inputs),
-                    **function.final(best_genome, schedule.names[rec.goal[final]])})
+                    **function.final(best_genome, schedule.names[rec.goal[final]]),
+                    **hierarchy.final(best_genome, schedule.names[rec.goal[final]])})
 
 
 def _final_modularity(tracker: ModularityTracker, genome, rep, config: Config, inputs) -> dict:

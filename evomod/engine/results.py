@@ -32,6 +32,10 @@ MEASURED = (
     Column("qm", description="Q_m of the best, like q"),
     Column("info_flow", description="information-flow modularity of the best (NaN unless modularity.info_flow)"),
     Column("coverage", description="sub-goal coverage of the best (NaN unless modularity.coverage)"),
+    Column("hierarchy", description="hierarchy (global reaching centrality) of the best (NaN unless "
+           "modularity.hierarchy)"),
+    Column("subproblems", description="fraction of the current goal's sub-goals the best solves, Mengistu et "
+           "al.'s test (NaN unless modularity.hierarchy)"),
 )
 
 

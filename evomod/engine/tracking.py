@@ -141,3 +141,39 @@ def _subgoals(task) -> dict:
         except GoalError:
             continue
     return out
+
+
+class HierarchyTracker:
+    """``hierarchy`` (global reaching centrality) and ``subproblems`` (fraction
+    of the current goal's sub-goals solved) of the best, when
+    ``modularity.hierarchy`` (Mengistu et al. 2016; ``evomod.measures.hierarchy``)."""
+
+    def __init__(self, params: ModularityParams, rep, task):
+        self.rep, self.n_inputs = rep, len(task.inputs)
+        self.active = params.hierarchy
+        self.subgoals = _subgoals(task) if self.active else {}
+        self._last: tuple | None = None
+
+    def measure(self, genome: np.ndarray, goal: str) -> tuple[float, float]:
+        """(H, fraction of the goal's sub-goals solved; NaN without sub-goals), memoised on the last genome."""
+        from evomod.measures import hierarchy
+        from evomod.problems.goals import unpack
+
+        key = (genome.tobytes(), goal)
+        if self._last is None or self._last[0] != key:
+            h = hierarchy.global_reaching_centrality(self.rep.to_graph(genome, directed=True)[0])
+            goals = self.subgoals.get(goal)
+            solved = math.nan
+            if goals and self.rep.supports("program"):
+                found = hierarchy.subproblems_solved(self.rep.program(genome), hierarchy.node_layers(self.rep, genome),
+                                                     [unpack(g.table, self.n_inputs) for g in goals])
+                solved = sum(found) / len(found)
+            self._last = (key, (h, solved))
+        return self._last[1]
+
+    def final(self, genome: np.ndarray, goal: str) -> dict:
+        """The final best's values for summary.json (None where undefined)."""
+        if not self.active:
+            return {}
+        h, solved = self.measure(genome, goal)
+        return {"hierarchy": None if math.isnan(h) else h, "subproblems": None if math.isnan(solved) else solved}

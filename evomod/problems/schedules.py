@@ -23,10 +23,11 @@ SCHEDULES = Registry("goal schedule", "schedule", "evomod.schedules")
 
 
 class ScheduleParams(Section):
-    name: str = Field("mvg", description="fixed | mvg | rmvg")
+    name: str = Field("mvg", description="fixed | mvg | rmvg | rvg")
     goals: list[str] = Field(["G1", "G2"], min_length=1, description=(
         "goal names from [task.goals]: fixed uses the first, mvg cycles through them, "
-        "rmvg ignores them and draws random modular goals F(A(x,y), B(z,w))"))
+        "rmvg ignores them and draws random modular goals F(A(x,y), B(z,w)), rvg alternates "
+        "the first with random goals"))
     period: int = Field(20, ge=1, description=(
         "E: generations between goal switches (Kashtan & Alon 2005: 20)"))
 
@@ -46,12 +47,16 @@ class Schedule:
     finite : bool
         Whether every goal in ``names`` is visited (false for rmvg, whose pool
         is larger than a run may reach).
+    targets : list of str, optional
+        The goals whose solution ends a ``stop_on_solve`` run (rvg: the one
+        target goal); None: every goal of ``names`` when ``finite``, else any.
     """
 
     names: list[str]
     tables: np.ndarray
     goal_at: Callable[[int], int]
     finite: bool = True
+    targets: list[str] | None = None
 
     def switch_generations(self, generations: int) -> list[int]:
         """Generations < ``generations`` at which the goal differs from the previous one."""
@@ -118,3 +123,48 @@ def rmvg(params, goal_tables, inputs, seed_seq):
         return int(passes[k][pos])
 
     return Schedule(names, tables, goal_at, finite=False)
+
+
+class RvgParams(ScheduleParams):
+    name: str = Field("rvg", description="fixed | mvg | rmvg | rvg")
+    pool: int = Field(64, ge=1, le=4096, description=(
+        "rvg: distinct random goals (uniformly random truth tables), visited in random order"))
+
+
+def check_rvg(params, context) -> None:
+    """rvg: its first goal must be a goal of the task."""
+    check_goals(params, context)
+
+
+@SCHEDULES.register("rvg", RvgParams, check=check_rvg)
+def rvg(params, goal_tables, inputs, seed_seq):
+    """Randomly varying goals (Kashtan, Noor & Alon 2007): the target goal
+    (the first of ``goals``) in even epochs of E generations, a random goal in
+    odd ones. The random goals are ``pool`` truth tables drawn uniformly
+    (every row of every output a fair coin), named ``random-1`` ...; they are
+    visited in a random order, reshuffled only when all have been used. A
+    ``stop_on_solve`` run stops once the target is solved.
+    """
+    target = params.goals[0]
+    shape = goal_tables[target].shape  # (K, W)
+    mask = _goals.row_mask(len(inputs))
+
+    def child(k: int) -> np.random.Generator:  # without spawn(), so the caller's SeedSequence is unchanged
+        return np.random.default_rng(np.random.SeedSequence(seed_seq.entropy, spawn_key=seed_seq.spawn_key + (k,)))
+
+    words = child(0).integers(0, 2**64, size=(params.pool, *shape), dtype=np.uint64, endpoint=False)
+    tables = _stack([goal_tables[target], *(words & mask)])
+    names = [target] + [f"random-{i + 1}" for i in range(params.pool)]
+    period, n = params.period, params.pool
+    passes: list[np.ndarray] = []
+
+    def goal_at(t: int) -> int:
+        epoch = t // period
+        if epoch % 2 == 0:
+            return 0
+        k, pos = divmod(epoch // 2, n)
+        while len(passes) <= k:
+            passes.append(child(1 + len(passes)).permutation(n))
+        return 1 + int(passes[k][pos])
+
+    return Schedule(names, tables, goal_at, finite=False, targets=[target])

@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+from evomod.replicate import lineage  # noqa: F401, E402  (registers ka2005-6input, kashtan2007, mengistu2016)
 from evomod.replicate.experiments import EXPERIMENTS, Experiment, get, study
 from evomod.replicate.measures import MEASURES, collect
 from evomod.replicate.stats import judge

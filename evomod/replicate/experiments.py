@@ -9,6 +9,7 @@ and how the verdict is reached (``stats.py``). Facts come from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from evomod.registry import ConfigError
@@ -23,7 +24,13 @@ class Claim:
     fall below ``versus``'s: one-sided Mann-Whitney U), ``ratio`` (as
     ``less``/``greater`` and the published ratio of medians lies in its
     bootstrap 95% CI), ``more_often`` (a higher fraction of ones: one-sided
-    Fisher), ``hypothesis`` (like greater, for claims no paper has tested)."""
+    Fisher), ``hypothesis`` (like greater, for claims no paper has tested).
+    Two kinds read several conditions (``over``): ``correlation`` (Pearson r
+    of ``measure`` with ``against`` over the runs of ``over``, the published
+    r in its Fisher-z 95% CI) and ``exponent`` (``over`` lists
+    ``"FIXED/VARYING"`` condition pairs, one per goal; the published alpha of
+    S = T_fixed / T_varying ~ T_fixed^alpha in the bootstrap 95% CI of the
+    fitted one; ``against`` names the 0/1 measure of solved runs)."""
 
     measure: str
     condition: str
@@ -33,6 +40,8 @@ class Claim:
     versus: str = ""
     total: int = 0  # proportion: the published denominator N (value is k)
     source: str = "notes"
+    over: tuple[str, ...] = ()  # correlation: the pooled conditions; exponent: "FIXED/VARYING" pairs
+    against: str = ""  # correlation: the second measure; exponent: the 0/1 "solved" measure
 
 
 @dataclass(frozen=True)
@@ -62,9 +71,10 @@ class Experiment:
     claims: tuple[Claim, ...]
     measures: tuple[str, ...]  # shown per condition in the report
     modularity: str = "qm"  # record column plotted per generation (q where Q_m is not computed)
-    variants: dict = field(default_factory=dict)  # name -> (why, overrides for every condition)
+    variants: dict = field(default_factory=dict)  # name -> (why, overrides for every condition; "preset": another base)
     single_switch: tuple[str, ...] = ()  # conditions switching goal once, at size.switch_at
     notes: str = ""
+    section: Callable | None = None  # section(out, exp, values) -> (markdown lines, data): the report's own part
 
 
 _SOLVE = {"stop_on_solve": True}
@@ -281,6 +291,12 @@ SERIAL = Experiment(
 EXPERIMENTS = {e.name: e for e in (KA_LOGIC, KA_RETINA, CLUNE, RMVG, SERIAL)}
 
 
+def register(exp: Experiment) -> Experiment:
+    """Add ``exp`` to ``EXPERIMENTS`` (``evomod.replicate.lineage`` registers the lineage's three)."""
+    EXPERIMENTS[exp.name] = exp
+    return exp
+
+
 def get(name: str) -> Experiment:
     if name not in EXPERIMENTS:
         raise ConfigError(f"experiment '{name}' unknown; allowed: {', '.join(EXPERIMENTS)}", "experiment")
@@ -303,10 +319,13 @@ def study(exp: Experiment, runs: int | None = None, quick: bool = False, variant
     overrides = {"generations": gens, "modularity.every": size.every}
     if size.population:
         overrides["population"] = size.population
-        if exp.base.startswith("clune"):
+        if exp.base.startswith(("clune", "mengistu")):  # NSGA-II: mu parents of a pool twice that size
             overrides["selection.mu"] = size.population // 2
+    base = exp.base
     if variant:
-        overrides.update(exp.variants[variant][1])
+        changes = dict(exp.variants[variant][1])
+        base = changes.pop("preset", base)  # a variant may start from another preset (another problem)
+        overrides.update(changes)
     conditions = []
     for c in exp.conditions:
         table = {"label": c.label, **c.overrides}
@@ -314,5 +333,5 @@ def study(exp: Experiment, runs: int | None = None, quick: bool = False, variant
             table["schedule.period"] = switch_at
         conditions.append(table)
     description = exp.title + (f" (variant: {variant})" if variant else "") + (" [quick]" if quick else "")
-    return {"description": description, "base": exp.base, "seeds": runs or size.runs, "seed": seed,
+    return {"description": description, "base": base, "seeds": runs or size.runs, "seed": seed,
             "overrides": overrides, "grid": {"condition": conditions}}

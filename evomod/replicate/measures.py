@@ -39,8 +39,10 @@ class RunView:
     def records(self) -> dict:
         import pyarrow.parquet as pq
 
-        t = pq.read_table(self.out / "records" / f"{self.row['run_id']}.parquet",
-                          columns=["generation", "goal", "best_performance", "q", "qm", "connections"])
+        path = self.out / "records" / f"{self.row['run_id']}.parquet"
+        present = set(pq.read_schema(path).names)  # hierarchy, subproblems: absent in older studies
+        t = pq.read_table(path, columns=[c for c in ("generation", "goal", "best_performance", "q", "qm",
+                                                     "connections", "hierarchy", "subproblems") if c in present])
         return {name: t.column(name).to_numpy() for name in t.column_names}
 
     @cached_property

@@ -16,6 +16,24 @@ Rules (fixed before looking at any result, the same for every claim):
   inside the bootstrap 95% interval of the measured ratio; a significant
   direction with another ratio is *partly*.
 
+Two rules read several conditions at once (added for the lineage's
+experiments, before their studies ran):
+
+* a published correlation r: Pearson's r of two measures over the runs of
+  the pooled conditions, one-sided test of r > 0; *reproduced* when
+  p < 0.05 and the published r lies in the Fisher-z 95% CI of the measured
+  one, *partly* when p < 0.05 only, *not reproduced* otherwise;
+* a published scaling exponent alpha of the speed-up S = T_fixed / T_varying
+  ~ T_fixed^alpha (Kashtan, Noor & Alon 2007): per goal, T is the median of
+  the runs' generations to the target (unsolved runs count at the cap; a
+  goal whose fixed or varying median is censored, i.e. half or more of its
+  runs unsolved, is left out); alpha is the least-squares slope of log S on
+  log T_fixed over the goals (at least 3); its 95% CI is the percentile
+  interval of 10,000 bootstrap refits, each resampling the runs of every
+  condition with replacement. *Reproduced* when the published alpha lies in
+  the CI and the CI lies above 0, *partly* when the CI lies above 0 only,
+  *not reproduced* otherwise.
+
 Fewer than ``MIN_RUNS`` runs in a sample gives *too few runs*: quick runs
 check the plumbing, not the science.
 """
@@ -151,3 +169,116 @@ def _direction(p: float, right: bool, test: str, claim: Claim) -> Verdict:
     if right and claim.kind != "hypothesis":
         return Verdict("partly", test + " (right direction, not significant)")
     return Verdict(no, test)
+
+
+ACROSS = ("correlation", "exponent")  # kinds judged on several conditions: judge_across
+
+
+def judge_across(claim: Claim, values: dict) -> tuple[Verdict, str]:
+    """The verdict on a claim of kind ``correlation`` or ``exponent`` from
+    ``values`` (``{condition: {measure: values}}``), and what was measured."""
+    if claim.kind == "correlation":
+        return _correlation(claim, values)
+    if claim.kind == "exponent":
+        return _exponent(claim, values)
+    raise ValueError(f"claim kind {claim.kind!r} is not judged across conditions")
+
+
+def _correlation(claim: Claim, values: dict) -> tuple[Verdict, str]:
+    from scipy.stats import pearsonr
+
+    x = np.concatenate([values[c][claim.measure] for c in claim.over])
+    y = np.concatenate([values[c][claim.against] for c in claim.over])
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y, n = x[ok], y[ok], int(ok.sum())
+    if n < MIN_RUNS:
+        return Verdict("too few runs", f"n = {n} < {MIN_RUNS}"), f"n = {n}"
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return Verdict("not reproduced", f"r undefined: a constant measure over n = {n} runs"), f"n = {n}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r, p = pearsonr(x, y, alternative="greater")
+    lo, hi = np.tanh(np.arctanh(np.clip(r, -0.999999, 0.999999)) + np.array([-1, 1]) * 1.959964 / math.sqrt(n - 3))
+    test = f"Pearson r = {r:.3g} over {n} runs, one-sided p = {_p(p)}, Fisher-z 95% CI [{lo:.3g}, {hi:.3g}]"
+    measured = f"r = {r:.3g} (n={n})"
+    if p < ALPHA and r > 0:
+        return Verdict("reproduced" if lo <= claim.value <= hi else "partly", test), measured
+    return Verdict("not reproduced", test), measured
+
+
+def speedup_fit(fixed: list, varying: list, solved_fixed: list, solved_varying: list,
+                resamples: int = 10_000, seed: int = 0) -> dict:
+    """Fit S = T_fixed / T_varying ~ T_fixed^alpha over goals (the rule in the module docstring).
+
+    Parameters
+    ----------
+    fixed, varying : list of array_like
+        Per goal, the runs' generations to the target (unsolved: the cap).
+    solved_fixed, solved_varying : list of array_like
+        Per goal, 1 for the runs that solved the target, 0 for the others.
+
+    Returns
+    -------
+    dict
+        ``t_fixed``, ``t_varying``, ``speedup`` (medians and their ratio per
+        goal), ``used`` (goals in the fit), ``alpha`` and ``ci`` (NaN with
+        fewer than 3 goals).
+
+    Examples
+    --------
+    T_fixed = 100, 1000, 10000 and S = 1, 10^0.7, 10^1.4 give alpha = 0.7:
+
+    >>> t = np.array([100.0, 1000.0, 10000.0]); s = 10 ** (0.7 * np.log10(t / 100))
+    >>> fit = speedup_fit([np.full(9, v) for v in t], [np.full(9, v) for v in t / s],
+    ...                   [np.ones(9)] * 3, [np.ones(9)] * 3, resamples=100)
+    >>> round(fit["alpha"], 6), [round(v, 6) for v in fit["ci"]]
+    (0.7, [0.7, 0.7])
+    """
+    fixed = [np.asarray(v, dtype=float) for v in fixed]
+    varying = [np.asarray(v, dtype=float) for v in varying]
+    tf = np.array([np.median(v) if len(v) else math.nan for v in fixed])
+    tv = np.array([np.median(v) if len(v) else math.nan for v in varying])
+    uncensored = [len(v) > 0 and np.mean(s) > 0.5 for v, s in zip(fixed, solved_fixed)]
+    uncensored = np.array(uncensored) & np.array([len(v) > 0 and np.mean(s) > 0.5
+                                                  for v, s in zip(varying, solved_varying)])
+    used = np.flatnonzero(uncensored & (tf > 0) & (tv > 0))
+    out = {"t_fixed": tf.tolist(), "t_varying": tv.tolist(), "speedup": (tf / tv).tolist(), "used": used.tolist(),
+           "alpha": math.nan, "ci": [math.nan, math.nan]}
+    if len(used) < 3:
+        return out
+    x = np.log(tf[used])
+    out["alpha"] = float(np.polyfit(x, np.log(tf[used] / tv[used]), 1)[0])
+    rng = np.random.default_rng(seed)
+
+    def boot(v):
+        return np.median(v[rng.integers(0, len(v), size=(resamples, len(v)))], axis=1)
+
+    bf = np.stack([boot(fixed[g]) for g in used], axis=1)  # (resamples, goals)
+    bv = np.stack([boot(varying[g]) for g in used], axis=1)
+    lx, ly = np.log(bf), np.log(bf / np.maximum(bv, 1e-300))
+    lx_c, ly_c = lx - lx.mean(axis=1, keepdims=True), ly - ly.mean(axis=1, keepdims=True)
+    var = (lx_c ** 2).sum(axis=1)
+    slopes = np.where(var > 0, (lx_c * ly_c).sum(axis=1) / np.where(var > 0, var, 1), np.nan)
+    slopes = slopes[np.isfinite(slopes)]
+    out["ci"] = [float(np.percentile(slopes, 2.5)), float(np.percentile(slopes, 97.5))]
+    return out
+
+
+def _exponent(claim: Claim, values: dict) -> tuple[Verdict, str]:
+    pairs = [pair.split("/") for pair in claim.over]
+    n_min = min(min(len(values[f][claim.measure]), len(values[v][claim.measure])) for f, v in pairs)
+    if n_min < MIN_RUNS:
+        return Verdict("too few runs", f"n = {n_min} < {MIN_RUNS} in some condition"), f"n = {n_min}"
+    fit = speedup_fit([values[f][claim.measure] for f, _ in pairs], [values[v][claim.measure] for _, v in pairs],
+                      [values[f][claim.against] for f, _ in pairs], [values[v][claim.against] for _, v in pairs])
+    goals = ", ".join(f"{pairs[g][0]} S = {fit['speedup'][g]:.3g}" for g in fit["used"])
+    if len(fit["used"]) < 3:
+        return (Verdict("not reproduced", f"{len(fit['used'])} goal(s) with uncensored medians, fewer than 3 "
+                        "to fit"), f"{len(fit['used'])} goals")
+    lo, hi = fit["ci"]
+    test = (f"slope of log S on log T_fixed over {len(fit['used'])} goals ({goals}): alpha = {fit['alpha']:.3g}, "
+            f"bootstrap 95% CI [{lo:.3g}, {hi:.3g}]")
+    measured = f"alpha = {fit['alpha']:.3g} [{lo:.3g}, {hi:.3g}]"
+    if lo > 0:
+        return Verdict("reproduced" if lo <= claim.value <= hi else "partly", test), measured
+    return Verdict("not reproduced", test), measured

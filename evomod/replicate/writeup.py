@@ -13,7 +13,7 @@ from evomod.analysis import report as _report
 from evomod.analysis.report import _fmt
 from evomod.replicate.experiments import Experiment
 from evomod.replicate.measures import MEASURES, collect
-from evomod.replicate.stats import MIN_RUNS, judge, median_iqr
+from evomod.replicate.stats import ACROSS, MIN_RUNS, judge, judge_across, median_iqr
 
 FIGURES = {"fitness": "fig-fitness.png", "performance": "fig-performance.png", "modularity": "fig-modularity.png",
            "solve": "fig-solve.png"}
@@ -33,6 +33,12 @@ def summarise(values: np.ndarray, measure: str) -> str:
 def verdicts(exp: Experiment, values: dict) -> list[dict]:
     rows = []
     for c in exp.claims:
+        if c.kind in ACROSS:
+            v, measured = judge_across(c, values)
+            rows.append({"measure": c.measure, "condition": c.condition, "versus": "", "over": list(c.over),
+                         "paper": c.paper, "source": c.source, "measured": measured, "verdict": v.verdict,
+                         "test": v.test})
+            continue
         x = values[c.condition][c.measure]
         y = values[c.versus][c.measure] if c.versus else None
         v = judge(c, x, y)
@@ -99,16 +105,19 @@ def write(out: Path, exp: Experiment, info: dict) -> Path:
             drawings.append(draw_typical(out, exp, cell["label"], run_id))
     per_condition = {label: {m: summarise(v, m) for m, v in ms.items() if m in exp.measures}
                      for label, ms in values.items()}
+    section, section_data = exp.section(out, exp, values) if exp.section else ([], None)
     data = {"experiment": exp.name, "title": exp.title, **info, "claims": claims,
             "conditions": {label: {m: [None if math.isnan(x) else x for x in v.tolist()] for m, v in ms.items()}
                            for label, ms in values.items()}}
+    if section_data is not None:
+        data["section"] = section_data
     write_text(out / "replication.json", json.dumps(data, indent=1) + "\n")
-    text = _markdown(exp, manifest, info, claims, per_condition, conds, made, drawings)
+    text = _markdown(exp, manifest, info, claims, per_condition, conds, made, drawings, section)
     write_text(out / "REPORT.md", text)
     return out / "REPORT.md"
 
 
-def _markdown(exp, manifest, info, claims, per_condition, conds, made, drawings) -> str:
+def _markdown(exp, manifest, info, claims, per_condition, conds, made, drawings, section=()) -> str:
     cap = max(c["generations"] for c in manifest["cells"])
     lines = [f"# Replication: {exp.title}", ""]
     if info.get("variant"):
@@ -128,6 +137,8 @@ def _markdown(exp, manifest, info, claims, per_condition, conds, made, drawings)
               "| --- | --- | --- | --- | --- | --- |"]
     for r in claims:
         who = r["condition"] + (f" vs {r['versus']}" if r["versus"] else "")
+        if r.get("over"):
+            who = ", ".join(r["over"])
         lines.append(f"| {r['measure']} | {who} | {r['paper']} [{r['source']}] | {r['measured']} | "
                      f"**{r['verdict']}** | {r['test']} |")
     lines += ["", f"Verdict rules (`evomod/replicate/stats.py`): a published median is reproduced when it lies "
@@ -137,6 +148,18 @@ def _markdown(exp, manifest, info, claims, per_condition, conds, made, drawings)
               "published ratio also needs to lie in the bootstrap 95% CI of the measured ratio of medians "
               f"(else partly). Fewer than {MIN_RUNS} runs: too few runs. [paper] / [notes] / [seeds]: where "
               "the published value comes from (see ../shared/reference/papers.md).", ""]
+    kinds = {c.kind for c in exp.claims}
+    if "correlation" in kinds:
+        lines += ["A published correlation r is reproduced when Pearson's r over the pooled runs is positive "
+                  "(one-sided p < 0.05) and the published r lies in its Fisher-z 95% CI (positive only: "
+                  "partly).", ""]
+    if "exponent" in kinds:
+        lines += ["A published exponent alpha of S = T_fixed / T_varying ~ T_fixed^alpha is reproduced when it "
+                  "lies in the bootstrap 95% CI (10,000 resamples of the runs) of the least-squares slope of log "
+                  "S on log T_fixed over the goals whose medians are not censored (more than half of the runs "
+                  "solved), and the CI lies above 0 (above 0 only: partly).", ""]
+    if section:
+        lines += list(section) + [""]
     lines += ["## Measures per condition", ""]
     measures = [m for m in exp.measures]
     lines += ["| measure | " + " | ".join(c.label for c in exp.conditions) + " |",

@@ -16,7 +16,8 @@ are ranked.
 Stochastic dominance (Clune, Mouret & Lipson 2013, "pnsga"): in each
 dominance test between two rows, objective 0 is always considered and each
 further objective independently with probability ``p`` (p rounded down to a
-multiple of 2**-32). p = 1 draws nothing, so the ranks are the
+multiple of 2**-32), or objective k with its own ``ps[k]`` (the ``_each``
+kernels). p = 1 draws nothing, so the ranks are the
 deterministic sort's. With M >= 3 and 0 < p < 1 the relation can cycle
 among rows tied on objective 0; when no unranked row is left undominated,
 the rows dominated by the fewest unranked rows form the next front.
@@ -189,6 +190,67 @@ def _considered(stochastic, threshold, buf, avail, state):
     return (buf & _MASK32) < threshold, buf >> _U32, avail - 1
 
 
+@njit(cache=True, inline="always")
+def _span(first, n):
+    """A word with bits ``first .. first + n - 1`` set."""
+    ones = _ALL if n == 64 else (_ONE << np.uint64(n)) - _ONE
+    return ones << np.uint64(first)
+
+
+@njit(cache=True)
+def _peel(dom, count, order, need):
+    """Deb's fronts from the dominance bits ``dom`` and dominator counts
+    ``count`` of the rows in sorted ``order`` (a cycle: the least dominated
+    unranked rows form the next front), until ``need`` rows are ranked."""
+    size = count.shape[0]
+    words = dom.shape[1]
+    unranked = size
+    pos_rank = np.full(size, unranked, dtype=np.int64)
+    cur = np.empty(size, dtype=np.int64)
+    nxt = np.empty(size, dtype=np.int64)
+    n_cur = 0
+    for a in range(size):
+        cur[n_cur] = a
+        n_cur += count[a] == 0
+    ranked = 0
+    r = 0
+    need = min(need, size)
+    while ranked < need:
+        if n_cur == 0:  # a dominance cycle: the least dominated rows go next
+            least = size + 1
+            for a in range(size):
+                if pos_rank[a] == unranked and count[a] < least:
+                    least = count[a]
+            for a in range(size):
+                if pos_rank[a] == unranked and count[a] == least:
+                    cur[n_cur] = a
+                    n_cur += 1
+        for t in range(n_cur):
+            pos_rank[cur[t]] = r
+        ranked += n_cur
+        r += 1
+        if ranked >= need:
+            break
+        n_nxt = 0
+        for t in range(n_cur):
+            a = cur[t]
+            for w in range(words):
+                bits = dom[a, w]
+                while bits != 0:
+                    b = w * 64 + trailing_zeros(bits)
+                    bits &= bits - _ONE
+                    count[b] -= 1
+                    if count[b] == 0 and pos_rank[b] == unranked:
+                        nxt[n_nxt] = b
+                        n_nxt += 1
+        cur, nxt = nxt, cur
+        n_cur = n_nxt
+    rank = np.empty(size, dtype=np.int64)
+    for a in range(size):
+        rank[order[a]] = pos_rank[a]
+    return rank, r
+
+
 @njit(cache=True)
 def ranks_pairwise(objectives, p, state, need):
     """Front ranks by Deb's fast non-dominated sort, with stochastic dominance
@@ -244,64 +306,103 @@ def ranks_pairwise(objectives, p, state, need):
                 elif worse and not better:
                     dom[b, a >> 6] |= _ONE << np.uint64(a & 63)
                     count[a] += 1
-    unranked = size
-    pos_rank = np.full(size, unranked, dtype=np.int64)
-    cur = np.empty(size, dtype=np.int64)
-    nxt = np.empty(size, dtype=np.int64)
-    n_cur = 0
+    return _peel(dom, count, order, need)
+
+
+@njit(cache=True)
+def ranks_pairwise_each(objectives, ps, state, need):
+    """Front ranks by Deb's fast non-dominated sort under stochastic
+    dominance with one probability per objective: objective k >= 1 counts
+    in a dominance test with probability ``ps[k]`` (``ps[0]`` unused:
+    objective 0 always counts).
+
+    The law is that of :func:`ranks_pairwise`; the draws differ. Rows are
+    sorted by decreasing objective 0 and the pairs (a, b), a first, are
+    decided 64 b's at a time, without branches: one ``bernoulli_word`` per
+    stochastic objective says which of the 64 tests consider it (an
+    objective with p = 1 draws nothing). If a is ahead on objective 0, a
+    dominates b unless b is ahead on a considered objective (one bit mask
+    per objective); on a tie, the row ahead on some considered objective
+    and behind on none dominates.
+    Stops once ``need`` rows are ranked; the rest get rank ``S``. Returns
+    ``(rank, n_fronts)``.
+    """
+    size, n_obj = objectives.shape
+    order = argsort_stable(-objectives[:, 0])
+    x = np.empty((n_obj, size))  # one contiguous row per objective, rows in sorted order
     for a in range(size):
-        cur[n_cur] = a
-        n_cur += count[a] == 0
-    ranked = 0
-    r = 0
-    need = min(need, size)
-    while ranked < need:
-        if n_cur == 0:  # a dominance cycle: the least dominated rows go next
-            least = size + 1
-            for a in range(size):
-                if pos_rank[a] == unranked and count[a] < least:
-                    least = count[a]
-            for a in range(size):
-                if pos_rank[a] == unranked and count[a] == least:
-                    cur[n_cur] = a
-                    n_cur += 1
-        for t in range(n_cur):
-            pos_rank[cur[t]] = r
-        ranked += n_cur
-        r += 1
-        if ranked >= need:
-            break
-        n_nxt = 0
-        for t in range(n_cur):
-            a = cur[t]
-            for w in range(words):
-                bits = dom[a, w]
-                while bits != 0:
-                    b = w * 64 + trailing_zeros(bits)
-                    bits &= bits - _ONE
-                    count[b] -= 1
-                    if count[b] == 0 and pos_rank[b] == unranked:
-                        nxt[n_nxt] = b
-                        n_nxt += 1
-        cur, nxt = nxt, cur
-        n_cur = n_nxt
-    rank = np.empty(size, dtype=np.int64)
+        for k in range(n_obj):
+            x[k, a] = objectives[order[a], k]
+    p_bits = np.zeros(n_obj, dtype=np.uint64)
+    n_bits = np.zeros(n_obj, dtype=np.int64)
+    for k in range(1, n_obj):
+        p_bits[k], n_bits[k] = _bits_of(ps[k])
+    considered = np.empty(n_obj, dtype=np.uint64)
+    words = (size + 63) >> 6
+    dom = np.zeros((size, words), dtype=np.uint64)  # bit b of dom[a]: a dominates b
+    count = np.zeros(size, dtype=np.int64)  # rows dominating b
+    tie_end = 0  # first row behind a on objective 0
     for a in range(size):
-        rank[order[a]] = pos_rank[a]
-    return rank, r
+        while tie_end < size and x[0, tie_end] >= x[0, a]:
+            tie_end += 1
+        a_word, a_bit = a >> 6, np.uint64(a & 63)
+        # ties on objective 0 (b in a + 1 .. tie_end - 1): the considered others decide, either way
+        for w in range((a + 1) >> 6, ((tie_end + 63) >> 6)):
+            lo, hi = max(a + 1, w << 6), min((w + 1) << 6, tie_end)
+            if lo >= hi:
+                continue
+            for k in range(1, n_obj):
+                considered[k] = bernoulli_word(state, p_bits[k], n_bits[k])
+            acc = np.uint64(0)
+            for b in range(lo, hi):
+                bit = np.uint64(b & 63)
+                better = False
+                worse = False
+                for k in range(1, n_obj):
+                    c = ((considered[k] >> bit) & _ONE) != 0
+                    better |= c & (x[k, a] > x[k, b])
+                    worse |= c & (x[k, a] < x[k, b])
+                a_dom = better & (not worse)
+                b_dom = worse & (not better)
+                acc |= np.uint64(a_dom) << bit
+                count[b] += a_dom
+                dom[b, a_word] |= np.uint64(b_dom) << a_bit
+                count[a] += b_dom
+            dom[a, w] |= acc
+        # a ahead on objective 0: a dominates b unless b is ahead on a considered objective
+        for w in range(tie_end >> 6, words):
+            lo, hi = max(tie_end, w << 6), min((w + 1) << 6, size)
+            acc = _ALL
+            for k in range(1, n_obj):
+                c = bernoulli_word(state, p_bits[k], n_bits[k])
+                xa = x[k, a]
+                ok = np.uint64(0)
+                for b in range(lo, hi):
+                    ok |= np.uint64(xa >= x[k, b]) << np.uint64(b & 63)
+                acc &= ok | ~c
+            for b in range(lo, hi):
+                count[b] += (acc >> np.uint64(b & 63)) & _ONE
+            dom[a, w] |= acc & _span(lo & 63, hi - lo)
+    return _peel(dom, count, order, need)
 
 
 @njit(cache=True)
 def front_ranks(objectives, p, state, need):
     """``(rank, n_fronts)`` by the fastest exact method for the case: see the
     module docstring. Ranks at least ``need`` rows (all, except pairwise)."""
+    return front_ranks_each(objectives, np.full(objectives.shape[1], p), state, need)
+
+
+@njit(cache=True)
+def front_ranks_each(objectives, ps, state, need):
+    """:func:`front_ranks` with objective k >= 1 considered with probability ``ps[k]``."""
     n_obj = objectives.shape[1]
     if n_obj == 1:
         return ranks_1d(objectives[:, 0].copy())
     if n_obj == 2:
         x0, x1 = objectives[:, 0].copy(), objectives[:, 1].copy()
-        return ranks_2d(x0, x1) if p >= 1.0 else ranks_stochastic_2d(x0, x1, p, state)
-    return ranks_pairwise(objectives, p, state, need)
+        return ranks_2d(x0, x1) if ps[1] >= 1.0 else ranks_stochastic_2d(x0, x1, ps[1], state)
+    return ranks_pairwise_each(objectives, ps, state, need)
 
 
 @njit(cache=True)
@@ -432,10 +533,18 @@ def nsga2_step(objectives, mu, p, state):
     """One NSGA-II generation on the pool ``objectives``: returns
     ``(parents, keep)`` (see ``evomod.selection``). The listing order that
     breaks ties is a random permutation drawn first from ``state``."""
+    return nsga2_step_each(objectives, mu, np.full(objectives.shape[1], p), state)
+
+
+@njit(cache=True)
+def nsga2_step_each(objectives, mu, ps, state):
+    """:func:`nsga2_step` with objective k >= 1 considered with probability
+    ``ps[k]`` in each dominance test (Mengistu et al. 2016: a connection cost
+    with 0.25, behavioural diversity with 1)."""
     size = objectives.shape[0]
     listing = np.arange(size)
     _rng.shuffle(state, listing)
-    rank, _ = front_ranks(objectives, p, state, mu)
+    rank, _ = front_ranks_each(objectives, ps, state, mu)
     crowd = crowding_distance(objectives, rank, fronts_needed(rank, mu), listing)
     chosen = survivors(rank, crowd, mu, listing)
     return binary_tournaments(size, chosen, rank, crowd, state)

@@ -104,7 +104,7 @@ Built in (kernels in ``evomod.selection.kernels`` and ``evomod.selection.nsga``)
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from evomod.registry import ConfigError, Registry, Section
 from evomod.selection import kernels as _k
@@ -191,6 +191,17 @@ class StochasticNSGA2Params(NSGA2Params):
     p: float = Field(0.25, ge=0.0, le=1.0, description=(
         "probability that a dominance test considers each objective after the first "
         "(Clune et al. 2013: 0.25 for the connection cost)"))
+    p_each: list[float] = Field([], description=(
+        "one probability per objective after the first, in the order of objectives.separate, "
+        "instead of p for all (Mengistu et al. 2016 P&CC: [0.25, 1.0] for wiring, diversity); "
+        "empty: p for each"))
+
+    @field_validator("p_each")
+    @classmethod
+    def _probabilities(cls, values):
+        if any(not 0.0 <= v <= 1.0 for v in values):
+            raise ValueError(f"every probability must lie in [0, 1], got {values}")
+        return values
 
 
 class LexicaseParams(SelectionParams):
@@ -728,7 +739,10 @@ def stochastic_nsga2(objectives, state, params: StochasticNSGA2Params, cases=Non
     As :func:`nsga2`, but in every dominance test objective 0 counts and each
     further objective only with probability ``p`` (drawn from ``state``).
     ``p = 1`` is :func:`nsga2` exactly (same state, same result); ``p = 0``
-    ignores columns 1.. entirely, crowding included.
+    ignores columns 1.. entirely, crowding included. ``p_each`` gives each
+    column after the first its own probability instead (Mengistu et al.
+    2016: wiring cost 0.25, behavioural diversity 1); a column with 0 is
+    ignored as with ``p = 0``.
 
     Parameters
     ----------
@@ -776,6 +790,13 @@ def stochastic_nsga2(objectives, state, params: StochasticNSGA2Params, cases=Non
     """
     obj = _objectives(objectives)
     mu = _mu(params, obj.shape[0], True)
+    if params.p_each:
+        if len(params.p_each) != obj.shape[1] - 1:
+            raise ValueError(f"selection.p_each has {len(params.p_each)} probabilities for "
+                             f"{obj.shape[1] - 1} objectives after the first")
+        ps = np.array([1.0, *params.p_each])
+        used = np.flatnonzero(ps > 0.0)  # an objective never considered counts nowhere, crowding included
+        return _nsga.nsga2_step_each(np.ascontiguousarray(obj[:, used]), mu, ps[used], state)
     if params.p == 0.0:
         obj = np.ascontiguousarray(obj[:, :1])
     return _nsga.nsga2_step(obj, mu, float(params.p), state)
