@@ -199,13 +199,16 @@ def test_show_unsettled_rows(in_tmp, capsys):
 def test_presets_list(capsys):
     assert main(["presets"]) == 0
     text = capsys.readouterr().out
-    listed = [ln.split()[0] for ln in text.splitlines() if ln.startswith(("ka2005", "clune2013", "serial", "bool-"))]
+    families = ("ka2005", "clune2013", "serial", "bool-", "hxor", "kashtan2007", "mengistu2016")
+    listed = [ln.split()[0] for ln in text.splitlines() if ln.startswith(families)]
     boolean = {f"bool-{n}" for n in ("mux6", "mux11", "parity4", "parity5", "parity6", "parity7", "parity8",
                                      "majority5", "majority7", "fulladder", "adder2")}
     assert set(listed) == set(C.preset_names()) == {
         "ka2005-logic-g1", "ka2005-logic-g2", "ka2005-logic-mvg", "ka2005-logic-rmvg", "ka2005-retina-fixed",
         "ka2005-retina-mvg", "clune2013-pa", "clune2013-pcc", "clune2013-pa-mvg", "clune2013-pcc-mvg",
-        "serial-fixed", "serial-mvg-first", "serial-mvg-second"} | boolean
+        "serial-fixed", "serial-mvg-first", "serial-mvg-second", "ka2005-6input-fixed", "ka2005-6input-mvg",
+        "kashtan2007-fixed", "kashtan2007-mvg", "kashtan2007-rvg", "mengistu2016-pa", "mengistu2016-pcc",
+        "hxor-pa", "hxor-pcc"} | boolean
 
 
 @pytest.mark.parametrize("name", ["ka2005-logic-g1", "ka2005-logic-rmvg"])

@@ -33,6 +33,19 @@ from evomod.selection import SELECTION
 
 
 @njit(cache=True)
+def _correct_pairs(tables, valid, target, cases, i):
+    """Correct (row, output) pairs of individual ``i``; its per-case bits go to ``cases[i]``."""
+    k_out, n_words = target.shape
+    total = 0
+    for k in range(k_out):
+        for w in range(n_words):
+            bits = ~(tables[i, k, w] ^ target[k, w]) & valid[i, w]
+            cases[i, k * n_words + w] = bits
+            total += popcount(bits)
+    return total
+
+
+@njit(cache=True)
 def score(tables, valid, target, size, n_pairs, penalty, free, fitness, performance, cases):
     """Performance = fraction of correct (row, output) pairs; fitness =
     performance minus ``penalty`` per unit of ``size`` above ``free``.
@@ -43,12 +56,7 @@ def score(tables, valid, target, size, n_pairs, penalty, free, fitness, performa
     best = 0
     total_fitness = 0.0
     for i in range(n):
-        total = 0
-        for k in range(k_out):
-            for w in range(n_words):
-                bits = ~(tables[i, k, w] ^ target[k, w]) & valid[i, w]
-                cases[i, k * n_words + w] = bits
-                total += popcount(bits)
+        total = _correct_pairs(tables, valid, target, cases, i)
         performance[i] = total / n_pairs
         extra = size[i] - free
         fitness[i] = performance[i] - (penalty * extra if extra > 0 else 0.0)
@@ -66,12 +74,7 @@ def score_parallel(tables, valid, target, size, n_pairs, penalty, free, fitness,
     n, k_out, n_words = tables.shape
     correct = np.empty(n, dtype=np.int64)
     for i in prange(n):
-        total = 0
-        for k in range(k_out):
-            for w in range(n_words):
-                bits = ~(tables[i, k, w] ^ target[k, w]) & valid[i, w]
-                cases[i, k * n_words + w] = bits
-                total += popcount(bits)
+        total = _correct_pairs(tables, valid, target, cases, i)
         correct[i] = total
         performance[i] = total / n_pairs
         extra = size[i] - free

@@ -71,15 +71,23 @@ ANNEAL_T_END = 0.06
 # --- Q_rand ----------------------------------------------------------------------------
 
 @njit(cache=True)
+def _self_loops(A):
+    """1.0 where ``A`` has a self-loop (the swap chain leaves them where they are)."""
+    n = A.shape[0]
+    diag = np.zeros(n)
+    for i in range(n):
+        diag[i] = 1.0 if A[i, i] > 0 else 0.0
+    return diag
+
+
+@njit(cache=True)
 def _q_rand_kernel(A, directed, n_random, n_swaps, n_restarts, state):
     """Mean of ``quick_max_q_kernel`` over ``n_random`` samples of the swap chain
     started at ``A`` (float64 0/1), ``n_swaps`` proposals before each sample.
     One chain: each sample starts where the last one ended, already mixed."""
     n = A.shape[0]
     src, dst, eid = _edge_arrays(A, directed)
-    diag = np.zeros(n)
-    for i in range(n):
-        diag[i] = 1.0 if A[i, i] > 0 else 0.0
+    diag = _self_loops(A)
     W = np.empty((n, n))
     buf = np.empty(6, dtype=np.int64)
     total = 0.0
@@ -99,9 +107,7 @@ def _q_rand_sequential(A, directed, n_max, n_swaps, n_restarts, state, n_min, se
     estimator's first k. Returns ``(mean, samples used)``."""
     n = A.shape[0]
     src, dst, eid = _edge_arrays(A, directed)
-    diag = np.zeros(n)
-    for i in range(n):
-        diag[i] = 1.0 if A[i, i] > 0 else 0.0
+    diag = _self_loops(A)
     W = np.empty((n, n))
     buf = np.empty(6, dtype=np.int64)
     total = 0.0
