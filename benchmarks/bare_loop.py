@@ -29,7 +29,6 @@ from numba import njit
 from evomod import config, engine
 from evomod import rng as _rng
 from evomod.bits import popcount
-from evomod.problems import goals as _goals
 from evomod.problems import tasks as _tasks
 from evomod.representations.nand import kernels as _circ
 from evomod.selection.kernels import elite_parents
@@ -52,9 +51,10 @@ def _score(tables, valid, target, size, n_pairs, penalty, free, fitness):
 
 
 @njit(cache=True)
-def bare_run(genomes, high, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask, targets, period,
-             generations, n_elite, pm, penalty, free, state, best_fitness):
+def bare_run(genomes, high, circuits, targets, period, generations, n_elite, pm, penalty, free, state, best_fitness):
     """Evolve ``genomes`` in place for ``generations``; ``best_fitness[t]`` gets generation t's best."""
+    n_inputs, n_gates, n_outputs = circuits.n_inputs, circuits.n_gates, circuits.n_outputs
+    inputs = circuits.inputs
     size, n_loci = genomes.shape
     n_words = inputs.shape[1]
     tables = np.zeros((size, n_outputs, n_words), np.uint64)
@@ -66,8 +66,7 @@ def bare_run(genomes, high, n_inputs, n_gates, n_outputs, settle_steps, inputs, 
     n_pairs = n_outputs * (1 << n_inputs)
     for t in range(generations):
         target = targets[(t // period) % targets.shape[0]]
-        _circ.evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask, stale, tables, valid,
-                       n_eff, effective)
+        _circ.evaluate(genomes, circuits, stale, tables, valid, n_eff, effective)
         best = _score(tables, valid, target, n_eff, n_pairs, penalty, free, fitness)
         best_fitness[t] = fitness[best]
         if t + 1 == generations:
@@ -102,8 +101,7 @@ def setup(generations: int, seed: int = 0, overrides=()):
     period = cfg.schedule.period if cfg.schedule.name == "mvg" else 1 << 62
     init_seq, evolve_seq, _schedule, _modularity = np.random.SeedSequence(seed).spawn(4)
     genomes = _circ.random_genomes(cfg.population, rep.high, _rng.new_state(init_seq))
-    args = (genomes, rep.high, s.n_inputs, s.n_gates, s.n_outputs, s.settle_steps, _goals.input_tables(s.n_inputs),
-            _goals.row_mask(s.n_inputs), targets, period, generations, cfg.selection.elite, cfg.selection.pm,
+    args = (genomes, rep.high, s.arrays(), targets, period, generations, cfg.selection.elite, cfg.selection.pm,
             cfg.fitness.gate_penalty, cfg.fitness.free_gates, _rng.new_state(evolve_seq), np.empty(generations))
     return cfg, args
 

@@ -1,11 +1,12 @@
 """What a kernel call costs with its spec arrays as one NamedTuple instead of separate arguments.
 
-``nand.kernels.evaluate`` takes 12 positional arguments (the population's
-arrays and the circuit spec: N, G, K, T, input columns, row mask). The same
-kernel behind a NamedTuple of the six spec values is called here on the
-same population, interleaved, in two cases: no row stale (the call is all
-dispatch: numba types every argument on every call) and every row stale (a
-full evaluation of S = 1000 circuits).
+``nand.kernels.evaluate`` takes the circuit spec as one ``CircuitArrays``
+NamedTuple (N, G, K, T, input columns, row mask): 7 arguments. The
+baseline is the same kernel behind 12 separate arguments (a thin njit
+wrapper that builds the tuple inside compiled code, where that costs
+nothing). Both are called on the same population, interleaved, in two
+cases: no row stale (the call is all dispatch: numba types every argument
+on every call) and every row stale (a full evaluation of S = 1000 circuits).
 
 Usage::
 
@@ -16,28 +17,18 @@ from __future__ import annotations
 
 import sys
 import timeit
-from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from evomod import rng
-from evomod.problems import goals
 from evomod.representations.nand import kernels as K
 
 
-class CircuitArrays(NamedTuple):
-    n_inputs: int
-    n_gates: int
-    n_outputs: int
-    settle_steps: int
-    inputs: np.ndarray
-    mask: np.ndarray
-
-
 @njit(cache=True)
-def evaluate_packed(genomes, spec, todo, out_tables, settled, n_effective, effective):
-    K.evaluate(genomes, spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps, spec.inputs, spec.mask,
+def evaluate_flat(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
+                  todo, out_tables, settled, n_effective, effective):
+    K.evaluate(genomes, K.CircuitArrays(n_inputs, n_gates, n_outputs, settle_steps, inputs, mask),
                todo, out_tables, settled, n_effective, effective)
 
 
@@ -45,16 +36,16 @@ def main() -> int:
     spec = K.CircuitSpec(4, 12, 1)
     size = 1000
     genomes = K.random_genomes(size, spec.locus_high(), rng.seeded_state(1))
-    packed = CircuitArrays(4, 12, 1, spec.settle_steps, goals.input_tables(4), goals.row_mask(4))
+    packed = spec.arrays()
     todo = np.zeros(size, np.bool_)
     out = (np.zeros((size, 1, 1), np.uint64), np.zeros((size, 1), np.uint64), np.zeros(size, np.int64),
            np.zeros(size, np.uint64))
 
     def flat():
-        K.evaluate(genomes, *packed, todo, *out)
+        evaluate_flat(genomes, *packed, todo, *out)
 
     def tupled():
-        evaluate_packed(genomes, packed, todo, *out)
+        K.evaluate(genomes, packed, todo, *out)
 
     flat(), tupled()
     print("nand.kernels.evaluate, S = 1000, best of 7 repeats, interleaved\n")

@@ -40,7 +40,6 @@ from bare_loop import bare_rate  # noqa: E402
 from deap_baseline import run_deap  # noqa: E402
 
 from evomod import config, engine, rng  # noqa: E402
-from evomod.problems import goals  # noqa: E402
 from evomod.representations.nand import kernels as circuits  # noqa: E402
 
 
@@ -53,14 +52,13 @@ def evomod_rate(generations: int, seed: int, overrides=()) -> float:
 
 def kernel_rate(genomes: np.ndarray, spec: circuits.CircuitSpec, repeats: int = 200) -> float:
     """Circuits evaluated per second by one ``evaluate`` call over the population."""
-    inputs, mask = goals.input_tables(spec.n_inputs), goals.row_mask(spec.n_inputs)
     size = genomes.shape[0]
     out = np.zeros((size, spec.n_outputs, spec.n_words), np.uint64)
     settled = np.zeros((size, spec.n_words), np.uint64)
     n_eff = np.zeros(size, np.int64)
     effective = np.zeros(size, np.uint64)
     todo = np.ones(size, np.bool_)
-    args = (genomes, spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps, inputs, mask)
+    args = (genomes, spec.arrays())
     circuits.evaluate(*args, todo, out, settled, n_eff, effective)
     started = time.perf_counter()
     for _ in range(repeats):

@@ -73,12 +73,11 @@ def main(argv=None) -> int:
     x = np.stack([goals.unpack(inputs[k], 8) for k in range(8)], axis=1).astype(np.float64) * 2 - 1
     out = np.zeros((size, 1, 4), dtype=np.uint64)
     todo = np.ones(size, dtype=np.bool_)
-    ka = spec.kernel_args()
+    net = spec.arrays()
 
     def run_kernel():
         todo[:] = True
-        layered.evaluate(genomes, ka["layer_start"], ka["slot_start"], ka["slot_src"], ka["slot_dst"],
-                         ka["act"], ka["input_levels"], inputs, n_rows, todo, out)
+        layered.evaluate(genomes, net, inputs, n_rows, todo, out)
 
     run_kernel()  # warm-up / cache load
     ref = numpy_outputs(genomes, spec, x)
@@ -96,9 +95,7 @@ def main(argv=None) -> int:
     work = genomes.copy()
 
     def run_mutate():
-        layered.mutate_clune(work, keep, state, stale, rewired, spec.slot_dst, spec.node_cap,
-                             spec.weight_values, spec.bias_values, spec.n_slots,
-                             params.p_add, params.p_remove, params.bias_rate)
+        layered.mutate_clune(work, keep, state, stale, rewired, net, params.p_add, params.p_remove, params.bias_rate)
 
     run_mutate()
     work[:] = genomes
@@ -110,8 +107,7 @@ def main(argv=None) -> int:
 
     def run_costs(optimal):
         todo[:] = True
-        wiring.connection_costs(genomes, todo, optimal, spec.layer_start, spec.slot_start,
-                                 spec.slot_src, spec.slot_dst, spec.node_x, spec.node_y, n_c, wire, n_kept)
+        wiring.connection_costs(genomes, todo, optimal, net, n_c, wire, n_kept)
 
     run_costs(True)
     t_costs = best_time(lambda: run_costs(True), repeats)

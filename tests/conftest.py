@@ -33,8 +33,7 @@ def evaluate_population(genomes, n, g, k, t, todo=None, out_tables=None, settled
     size = genomes.shape[0]
     w = ((1 << n) + 63) // 64
     arrays = dict(
-        genomes=genomes, n_inputs=n, n_gates=g, n_outputs=k, settle_steps=t,
-        inputs=input_tables(n), mask=row_mask(n),
+        genomes=genomes, circuits=circuits.CircuitArrays(n, g, k, t, input_tables(n), row_mask(n)),
         todo=np.ones(size, dtype=np.bool_) if todo is None else todo,
         out_tables=np.zeros((size, k, w), dtype=np.uint64) if out_tables is None else out_tables,
         settled=np.zeros((size, w), dtype=np.uint64) if settled is None else settled,

@@ -206,8 +206,10 @@ def _gate_tables(genomes: np.ndarray, spec: _circ.CircuitSpec, gates: list[int])
                           axis=1).astype(_circ.GENOME_DTYPE)
     out = np.zeros((size, len(gates), spec.n_words), dtype=np.uint64)
     settled = np.zeros((size, spec.n_words), dtype=np.uint64)
-    _circ.evaluate(wide, n, g, len(gates), spec.settle_steps, _goals.input_tables(n), _goals.row_mask(n),
-                   np.ones(size, np.bool_), out, settled, np.zeros(size, np.int64), np.zeros(size, np.uint64))
+    circuits = _circ.CircuitArrays(n, g, len(gates), spec.settle_steps, _goals.input_tables(n),
+                                   _goals.row_mask(n))
+    _circ.evaluate(wide, circuits, np.ones(size, np.bool_), out, settled, np.zeros(size, np.int64),
+                   np.zeros(size, np.uint64))
     return out & settled[:, None, :]
 
 

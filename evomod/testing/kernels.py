@@ -25,8 +25,8 @@ def evaluate_one(genome: np.ndarray, spec: _circ.CircuitSpec, inputs: np.ndarray
     out = np.zeros((1, spec.n_outputs, spec.n_words), dtype=np.uint64)
     settled = np.zeros((1, spec.n_words), dtype=np.uint64)
     n_eff = np.zeros(1, dtype=np.int64)
-    _circ.evaluate(g, spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps, inputs, mask,
-                   np.ones(1, dtype=np.bool_), out, settled, n_eff, np.zeros(1, dtype=np.uint64))
+    circuits = _circ.CircuitArrays(spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps, inputs, mask)
+    _circ.evaluate(g, circuits, np.ones(1, dtype=np.bool_), out, settled, n_eff, np.zeros(1, dtype=np.uint64))
     return out[0], settled[0], int(n_eff[0])
 
 

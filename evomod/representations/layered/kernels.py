@@ -40,6 +40,7 @@ bias change sets ``stale`` only. Kernels only ever *set* flags.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -63,6 +64,25 @@ def centred_coordinates(layers) -> tuple[tuple[tuple[float, ...], ...], tuple[tu
     x = tuple(tuple(float(j - (n - 1) / 2) for j in range(n)) for n in layers)
     y = tuple(tuple(float(layer) for _ in range(n)) for layer, n in enumerate(layers))
     return x, y
+
+
+class NetworkArrays(NamedTuple):
+    """A layered spec as one kernel argument: its derived arrays and scalars
+    (see :class:`LayeredSpec`; built by :meth:`LayeredSpec.arrays`)."""
+
+    layer_start: np.ndarray
+    slot_start: np.ndarray
+    slot_src: np.ndarray
+    slot_dst: np.ndarray
+    node_cap: np.ndarray
+    node_x: np.ndarray
+    node_y: np.ndarray
+    weight_values: np.ndarray
+    bias_values: np.ndarray
+    input_levels: np.ndarray
+    act: int
+    n_slots: int
+    n_biased: int
 
 
 @dataclass(frozen=True)
@@ -208,15 +228,16 @@ class LayeredSpec:
                 names.append(f"in{j}" if layer == 0 else f"out{j}" if layer == last else f"h{layer}.{j}")
         return names
 
+    def arrays(self) -> NetworkArrays:
+        """The spec's arrays and scalars as the kernels take them (:class:`NetworkArrays`)."""
+        return NetworkArrays(self.layer_start, self.slot_start, self.slot_src, self.slot_dst, self.node_cap,
+                             self.node_x, self.node_y, self.weight_values, self.bias_values, self.input_levels,
+                             self.act, self.n_slots, self.n_biased)
+
     def kernel_args(self) -> dict:
-        """The spec's arrays and scalars under the kernels' parameter names."""
-        return dict(
-            layer_start=self.layer_start, slot_start=self.slot_start, slot_src=self.slot_src,
-            slot_dst=self.slot_dst, node_cap=self.node_cap, node_x=self.node_x, node_y=self.node_y,
-            weight_values=self.weight_values, bias_values=self.bias_values,
-            input_levels=self.input_levels, act=self.act, n_slots=self.n_slots,
-            n_biased=self.n_biased,
-        )
+        """The kernels' spec parameter by name (``net``), and each of its fields."""
+        net = self.arrays()
+        return {"net": net, **net._asdict()}
 
 
 # --- population kernels -----------------------------------------------------
@@ -230,8 +251,7 @@ def _fan_in_counts(genome, slot_dst, n_slots, counts):
 
 
 @njit(cache=True)
-def random_networks(size, n_slots, n_biased, slot_dst, node_cap, weight_values, bias_values,
-                    min_connections, max_connections, state):
+def random_networks(size, net, min_connections, max_connections, state):
     """``size`` random genomes, ``int8 (size, n_slots + n_biased)`` (Clune's initialisation).
 
     Each network draws a connection count ``c`` uniform in
@@ -246,6 +266,8 @@ def random_networks(size, n_slots, n_biased, slot_dst, node_cap, weight_values, 
     """
     if min_connections < 0 or max_connections <= min_connections:
         raise ValueError("need 0 <= min_connections < max_connections")
+    n_slots, n_biased, slot_dst, node_cap = net.n_slots, net.n_biased, net.slot_dst, net.node_cap
+    weight_values, bias_values = net.weight_values, net.bias_values
     n_nodes = node_cap.shape[0]
     out = np.zeros((size, n_slots + n_biased), dtype=np.int8)
     order = np.arange(n_slots)
@@ -274,9 +296,10 @@ def random_networks(size, n_slots, n_biased, slot_dst, node_cap, weight_values, 
 
 
 @njit(cache=True)
-def _evaluate_rows(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels,
-                   inputs, n_rows, todo, out_tables, lo, hi):
+def _evaluate_rows(genomes, net, inputs, n_rows, todo, out_tables, lo, hi):
     """:func:`evaluate` on rows ``lo..hi-1`` with a value buffer of its own."""
+    layer_start, slot_start, slot_src, slot_dst = net.layer_start, net.slot_start, net.slot_src, net.slot_dst
+    act, input_levels = net.act, net.input_levels
     n_layers = layer_start.shape[0] - 1
     n_nodes = layer_start[n_layers]
     n_inputs = layer_start[1]
@@ -332,13 +355,14 @@ def _evaluate_rows(genomes, layer_start, slot_start, slot_src, slot_dst, act, in
 
 
 @njit(cache=True)
-def evaluate(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels,
-             inputs, n_rows, todo, out_tables):
+def evaluate(genomes, net, inputs, n_rows, todo, out_tables):
     """Output truth tables of the rows of ``genomes`` flagged in ``todo``.
 
     Parameters
     ----------
     genomes : int8 (S, n_slots + n_biased)
+    net : NetworkArrays
+        The spec's arrays (:meth:`LayeredSpec.arrays`).
     inputs : uint64 (N, W)
         Packed input columns (``goals.input_tables(N)``); unpacked once into
         ``input_levels`` values.
@@ -353,20 +377,17 @@ def evaluate(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_le
     pair at a time, skipping absent connections; values are exact (see the
     module docstring).
     """
-    _evaluate_rows(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels, inputs, n_rows, todo,
-                   out_tables, 0, genomes.shape[0])
+    _evaluate_rows(genomes, net, inputs, n_rows, todo, out_tables, 0, genomes.shape[0])
 
 
 @njit(cache=True, parallel=True)
-def evaluate_parallel(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels,
-                      inputs, n_rows, todo, out_tables, n_chunks):
+def evaluate_parallel(genomes, net, inputs, n_rows, todo, out_tables, n_chunks):
     """:func:`evaluate` on all cores (``prange`` over ``n_chunks`` chunks of
     rows); the same tables, as every row is evaluated alone."""
     size = genomes.shape[0]
     n_chunks = max(1, min(size, n_chunks))
     for c in prange(n_chunks):
-        _evaluate_rows(genomes, layer_start, slot_start, slot_src, slot_dst, act, input_levels, inputs, n_rows,
-                       todo, out_tables, c * size // n_chunks, (c + 1) * size // n_chunks)
+        _evaluate_rows(genomes, net, inputs, n_rows, todo, out_tables, c * size // n_chunks, (c + 1) * size // n_chunks)
 
 
 @njit(cache=True, inline="always")
@@ -392,8 +413,7 @@ def _weight_step(w, weight_values, state):
 
 
 @njit(cache=True)
-def mutate_clune(genomes, keep, state, stale, rewired, slot_dst, node_cap, weight_values,
-                 bias_values, n_slots, p_add, p_remove, bias_rate):
+def mutate_clune(genomes, keep, state, stale, rewired, net, p_add, p_remove, bias_rate):
     """Clune et al.'s mutation, in place, of every row not in ``keep``.
 
     In the original's order: (1) each connection, with probability
@@ -412,6 +432,8 @@ def mutate_clune(genomes, keep, state, stale, rewired, slot_dst, node_cap, weigh
     Parameters: ``genomes`` int8 (S, n_loci); ``keep``, ``stale``, ``rewired``
     bool (S,); the spec's arrays; rates as floats (Clune: 0.2, 0.2, 1/24).
     """
+    slot_dst, node_cap, weight_values, bias_values, n_slots = (net.slot_dst, net.node_cap, net.weight_values,
+                                                              net.bias_values, net.n_slots)
     size, n_loci = genomes.shape
     n_biased = n_loci - n_slots
     n_w = weight_values.shape[0]
@@ -481,8 +503,7 @@ def mutate_clune(genomes, keep, state, stale, rewired, slot_dst, node_cap, weigh
 
 
 @njit(cache=True)
-def mutate_point(genomes, keep, pm, state, stale, rewired, slot_dst, node_cap, weight_values,
-                 bias_values, n_slots):
+def mutate_point(genomes, keep, pm, state, stale, rewired, net):
     """Kashtan–Alon point mutation, in place: each row not in ``keep``, with
     probability ``pm``, gets one uniformly chosen locus (slot or bias) redrawn.
 
@@ -494,6 +515,8 @@ def mutate_point(genomes, keep, pm, state, stale, rewired, slot_dst, node_cap, w
 
     Flags ``stale`` on a change, ``rewired`` when a connection appears or goes.
     """
+    slot_dst, node_cap, weight_values, bias_values, n_slots = (net.slot_dst, net.node_cap, net.weight_values,
+                                                              net.bias_values, net.n_slots)
     size, n_loci = genomes.shape
     n_w = weight_values.shape[0]
     n_b = bias_values.shape[0]
@@ -532,12 +555,13 @@ def mutate_point(genomes, keep, pm, state, stale, rewired, slot_dst, node_cap, w
 
 
 @njit(cache=True)
-def crossover(genomes, keep, pc, state, stale, rewired, slot_dst, node_cap, n_slots):
+def crossover(genomes, keep, pc, state, stale, rewired, net):
     """One-point crossover, in place: each row not in ``keep``, with probability
     ``pc``, takes the loci after a random cut (1..n_loci-1) from a random
     partner row, read from a snapshot taken before any row changes. A child
     that would break a fan-in cap is discarded (the row stays as it was).
     Flags ``stale`` if the child differs, ``rewired`` if its connections do."""
+    slot_dst, node_cap, n_slots = net.slot_dst, net.node_cap, net.n_slots
     size, n_loci = genomes.shape
     if pc <= 0.0 or n_loci < 2:
         return
@@ -584,9 +608,7 @@ def _genome(genome, spec: LayeredSpec) -> np.ndarray:
 def random_population(spec: LayeredSpec, size: int, state: np.ndarray, min_connections: int,
                       max_connections: int) -> np.ndarray:
     """:func:`random_networks` for ``spec``: int8 ``(size, spec.n_loci)``."""
-    return random_networks(size, spec.n_slots, spec.n_biased, spec.slot_dst, spec.node_cap,
-                           spec.weight_values, spec.bias_values, min_connections, max_connections,
-                           state)
+    return random_networks(size, spec.arrays(), min_connections, max_connections, state)
 
 
 def evaluate_population(genomes: np.ndarray, spec: LayeredSpec, inputs=None) -> np.ndarray:
@@ -601,6 +623,5 @@ def evaluate_population(genomes: np.ndarray, spec: LayeredSpec, inputs=None) -> 
     size = genomes.shape[0]
     n_rows = 1 << spec.n_inputs
     out = np.zeros((size, spec.n_outputs, inputs.shape[1]), dtype=np.uint64)
-    evaluate(genomes, spec.layer_start, spec.slot_start, spec.slot_src, spec.slot_dst, spec.act,
-             spec.input_levels, inputs, n_rows, np.ones(size, dtype=np.bool_), out)
+    evaluate(genomes, spec.arrays(), inputs, n_rows, np.ones(size, dtype=np.bool_), out)
     return out

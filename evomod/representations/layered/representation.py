@@ -192,6 +192,7 @@ class LayeredNetworks(Representation):
         self.spec, self.params = spec, params
         self.n_inputs, self.n_outputs = spec.n_inputs, spec.n_outputs
         self.inputs = _goals.input_tables(spec.n_inputs)
+        self.arrays = spec.arrays()
         self.optimal = params.positions == "optimal"
 
     def population(self, genomes):
@@ -207,28 +208,23 @@ class LayeredNetworks(Representation):
         return self.population(_lay.random_population(self.spec, size, state, low, high))
 
     def evaluate(self, pop):
-        s, x = self.spec, pop.extra
+        net, x = self.arrays, pop.extra
         # size, connection count and wiring change only when connections do
-        _wir.connection_costs(pop.genomes, x["rewired"], self.optimal, s.layer_start, s.slot_start, s.slot_src,
-                              s.slot_dst, s.node_x, s.node_y, x["connections"], x["wiring"], pop.size)
-        args = (pop.genomes, s.layer_start, s.slot_start, s.slot_src, s.slot_dst, s.act, s.input_levels, self.inputs,
-                self.n_rows, pop.stale, pop.tables)
+        _wir.connection_costs(pop.genomes, x["rewired"], self.optimal, net, x["connections"], x["wiring"], pop.size)
+        args = (pop.genomes, net, self.inputs, self.n_rows, pop.stale, pop.tables)
         if self.parallel:
             _lay.evaluate_parallel(*args, 4 * get_num_threads())
         else:
             _lay.evaluate(*args)
 
     def vary(self, pop, keep, selection, state):
-        s, p, rewired = self.spec, self.params, pop.extra["rewired"]
+        net, p, rewired = self.arrays, self.params, pop.extra["rewired"]
         if p.mutation == "clune":
             skip = keep if selection.pm >= 1.0 else unmutated(keep, selection.pm, state)
-            _lay.mutate_clune(pop.genomes, skip, state, pop.stale, rewired, s.slot_dst, s.node_cap,
-                              s.weight_values, s.bias_values, s.n_slots, p.p_add, p.p_remove, p.bias_rate)
+            _lay.mutate_clune(pop.genomes, skip, state, pop.stale, rewired, net, p.p_add, p.p_remove, p.bias_rate)
         else:
-            _lay.mutate_point(pop.genomes, keep, selection.pm, state, pop.stale, rewired, s.slot_dst,
-                              s.node_cap, s.weight_values, s.bias_values, s.n_slots)
-        _lay.crossover(pop.genomes, keep, selection.pc, state, pop.stale, rewired, s.slot_dst, s.node_cap,
-                       s.n_slots)
+            _lay.mutate_point(pop.genomes, keep, selection.pm, state, pop.stale, rewired, net)
+        _lay.crossover(pop.genomes, keep, selection.pc, state, pop.stale, rewired, net)
 
     def cost(self, name, pop, params):
         if name == "locality":

@@ -155,8 +155,7 @@ def _place(genome, kept, layer_start, slot_src, slot_dst, node_x, node_y, n_slot
 
 
 @njit(cache=True)
-def connection_costs(genomes, todo, optimal, layer_start, slot_start, slot_src, slot_dst,
-                     node_x, node_y, n_connections, wiring, n_kept):
+def connection_costs(genomes, todo, optimal, net, n_connections, wiring, n_kept):
     """Connection count, wiring cost and pruned size of the rows flagged in
     ``todo`` (cleared once done).
 
@@ -165,8 +164,11 @@ def connection_costs(genomes, todo, optimal, layer_start, slot_start, slot_src, 
     connections of the *pruned*
     network (both ends kept) of the squared Euclidean length, with the spec's
     coordinates, or (``optimal``) with every kept hidden node at its optimal
-    position (:func:`_place`; Clune et al.).
+    position (:func:`_place`; Clune et al.). ``net`` holds the spec's arrays
+    (:meth:`LayeredSpec.arrays`).
     """
+    layer_start, slot_start, slot_src, slot_dst = net.layer_start, net.slot_start, net.slot_src, net.slot_dst
+    node_x, node_y = net.node_x, net.node_y
     n_nodes = node_x.shape[0]
     n_slots = slot_src.shape[0]
     kept = np.zeros(n_nodes, dtype=np.bool_)
@@ -232,9 +234,8 @@ def costs(genomes: np.ndarray, spec: LayeredSpec, optimal: bool = True):
     size = genomes.shape[0]
     n_conn = np.zeros(size, dtype=np.int64)
     wiring = np.zeros(size, dtype=np.float64)
-    connection_costs(genomes, np.ones(size, dtype=np.bool_), bool(optimal), spec.layer_start,
-                     spec.slot_start, spec.slot_src, spec.slot_dst, spec.node_x, spec.node_y,
-                     n_conn, wiring, np.zeros(size, dtype=np.int64))
+    connection_costs(genomes, np.ones(size, dtype=np.bool_), bool(optimal), spec.arrays(), n_conn, wiring,
+                     np.zeros(size, dtype=np.int64))
     return n_conn, wiring
 
 

@@ -26,14 +26,27 @@ the two agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
 from evomod import rng as _rng
-from evomod.problems.goals import MAX_INPUTS
+from evomod.problems.goals import MAX_INPUTS, input_tables, row_mask
 
 GENOME_DTYPE = np.int16
+
+
+class CircuitArrays(NamedTuple):
+    """A circuit spec as one kernel argument: N, G, K, T and the packed input
+    columns and valid-row mask (``goals.input_tables(N)``, ``goals.row_mask(N)``)."""
+
+    n_inputs: int
+    n_gates: int
+    n_outputs: int
+    settle_steps: int
+    inputs: np.ndarray
+    mask: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,11 @@ class CircuitSpec:
             gate_of_locus = np.arange(2 * g) // 2
             high[: 2 * g] = n + gate_of_locus
         return high
+
+    def arrays(self) -> CircuitArrays:
+        """This spec as the kernels take it (:class:`CircuitArrays`)."""
+        return CircuitArrays(self.n_inputs, self.n_gates, self.n_outputs, self.settle_steps,
+                             input_tables(self.n_inputs), row_mask(self.n_inputs))
 
     def address_name(self, a: int, inputs=None) -> str:
         if a < self.n_inputs:
@@ -289,9 +307,9 @@ def _iterate_cyclic(genome, n_inputs, count, order, settle_steps, mask, ring, wi
 
 
 @njit(cache=True)
-def _evaluate_rows(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
-                   todo, out_tables, settled, n_effective, effective, lo, hi):
+def _evaluate_rows(genomes, circuits, todo, out_tables, settled, n_effective, effective, lo, hi):
     """:func:`evaluate` on rows ``lo..hi-1`` with scratch buffers of its own."""
+    n_inputs, n_gates, n_outputs, settle_steps, inputs, mask = circuits
     n_words = inputs.shape[1]
     buf = input_buffer(n_inputs, n_gates, inputs)
     ring = np.empty((3, n_words, n_inputs + n_gates), dtype=np.uint64)
@@ -351,17 +369,15 @@ def _evaluate_rows(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, 
 
 
 @njit(cache=True)
-def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
-             todo, out_tables, settled, n_effective, effective):
+def evaluate(genomes, circuits, todo, out_tables, settled, n_effective, effective):
     """Evaluate the rows of ``genomes`` flagged in ``todo`` on all input rows.
 
     Parameters
     ----------
     genomes : int16 (S, 2G+K)
-    inputs : uint64 (N, W)
-        Packed input columns (``goals.input_tables``).
-    mask : uint64 (W,)
-        Valid-row bits (``goals.row_mask``).
+    circuits : CircuitArrays
+        N, G, K, T, the packed input columns ``uint64 (N, W)`` and the
+        valid-row bits ``uint64 (W,)`` (:meth:`CircuitSpec.arrays`).
     todo : bool (S,), updated
         Rows to evaluate (cleared once done); other rows are left as they are.
     out_tables : uint64 (S, K, W), written
@@ -373,13 +389,11 @@ def evaluate(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
     effective : uint64 (S,), written
         Bit g set if gate g is effective (all bits set when G > 64).
     """
-    _evaluate_rows(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask, todo, out_tables, settled,
-                   n_effective, effective, 0, genomes.shape[0])
+    _evaluate_rows(genomes, circuits, todo, out_tables, settled, n_effective, effective, 0, genomes.shape[0])
 
 
 @njit(cache=True, parallel=True)
-def evaluate_parallel(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask,
-                      todo, out_tables, settled, n_effective, effective, n_chunks):
+def evaluate_parallel(genomes, circuits, todo, out_tables, settled, n_effective, effective, n_chunks):
     """:func:`evaluate` on all cores: ``prange`` over ``n_chunks`` chunks of
     rows (a few per thread), each with its own scratch buffers. Every row's
     result is what :func:`evaluate` writes (a row is evaluated alone), so the
@@ -387,8 +401,8 @@ def evaluate_parallel(genomes, n_inputs, n_gates, n_outputs, settle_steps, input
     size = genomes.shape[0]
     n_chunks = max(1, min(size, n_chunks))
     for c in prange(n_chunks):
-        _evaluate_rows(genomes, n_inputs, n_gates, n_outputs, settle_steps, inputs, mask, todo, out_tables, settled,
-                       n_effective, effective, c * size // n_chunks, (c + 1) * size // n_chunks)
+        _evaluate_rows(genomes, circuits, todo, out_tables, settled, n_effective, effective,
+                       c * size // n_chunks, (c + 1) * size // n_chunks)
 
 
 # --- one genome, for people -------------------------------------------------

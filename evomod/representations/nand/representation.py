@@ -81,6 +81,8 @@ class NandCircuits(Representation):
         self.n_inputs, self.n_outputs = spec.n_inputs, spec.n_outputs
         self.high = spec.locus_high()
         self.inputs, self.mask = _goals.input_tables(spec.n_inputs), _goals.row_mask(spec.n_inputs)
+        self.arrays = _circ.CircuitArrays(spec.n_inputs, spec.n_gates, spec.n_outputs, spec.settle_steps,
+                                          self.inputs, self.mask)
 
     def population(self, genomes):
         genomes = np.array(genomes, dtype=_circ.GENOME_DTYPE, ndmin=2)
@@ -91,9 +93,7 @@ class NandCircuits(Representation):
         return self.population(_circ.random_genomes(size, self.high, state))
 
     def evaluate(self, pop):
-        s = self.spec
-        args = (pop.genomes, s.n_inputs, s.n_gates, s.n_outputs, s.settle_steps, self.inputs, self.mask, pop.stale,
-                pop.tables, pop.valid, pop.size, pop.extra["effective"])
+        args = (pop.genomes, self.arrays, pop.stale, pop.tables, pop.valid, pop.size, pop.extra["effective"])
         if self.parallel:
             _circ.evaluate_parallel(*args, 4 * get_num_threads())
         else:
