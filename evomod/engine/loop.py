@@ -58,6 +58,19 @@ def score(tables, valid, target, size, n_pairs, penalty, free, fitness, performa
     return best, total_fitness, top
 
 
+_BIG = np.finfo(np.float64).max
+
+
+def _finite_objectives(objectives: np.ndarray, copy: bool = True) -> np.ndarray:
+    """Objectives with NaN and -inf as the lowest float and +inf as the highest.
+
+    Config values are finite, but a cost can still overflow (distance ** a
+    huge exponent is inf, and inf times a weight of 0 is NaN). Selection
+    compares objectives, and NaN compares false both ways; mapped so, such
+    a row ranks last and every comparison is a total order again."""
+    return np.nan_to_num(objectives, copy=copy, nan=-_BIG, posinf=_BIG, neginf=-_BIG)
+
+
 def _goal_expressions(task: _tasks.Task, schedule) -> dict[str, list[str]]:
     return {name: task.expressions.get(name, [name]) for name in schedule.names}
 
@@ -87,6 +100,7 @@ class _Loop:
                                  self.performance, self.cases)
         if not self.scalar:
             objective_columns(self.rep, self.pop, cfg.objectives, self.fitness, self.objectives)
+            _finite_objectives(self.objectives, copy=False)
             best, total = int(np.argmax(self.objectives[:, 0])), self.objectives[:, 0].sum()
         self.mean = total / self.fitness.shape[0]
         return best, top >= cfg.fitness.solved_at * self.n_cases - 1e-9
