@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from evomod import config as _config
-from evomod.io.files import atomic_write
+from evomod.io.files import atomic_write, atomic_write_text
 from evomod.registry import ConfigError
 
 DEFAULT_STRATEGIES = ("elite", "tournament", "roulette", "rank", "truncation", "mu_plus_lambda",
@@ -178,7 +178,7 @@ def bench_selection(strategies, tasks, runs: int, generations: int | None, out: 
     outcomes.sort(key=lambda o: (tasks.index(o.task), order[o.strategy], o.seed))
     rows = summarise(outcomes)
     text = markdown(rows, skipped)
-    atomic_write(out / "selection.md", lambda p: Path(p).write_text(text))
+    atomic_write_text(out / "selection.md", text)
     if rows:
-        atomic_write(out / "selection.png", lambda p: plot(rows, p))
+        atomic_write(out / "selection.png", lambda tmp: plot(rows, tmp))
     return rows, text

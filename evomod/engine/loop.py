@@ -12,7 +12,9 @@ measurements.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 from numba import njit
@@ -121,7 +123,8 @@ class _Loop:
         self.rep.vary(self.pop, keep, sel_params, self.state)
 
 
-def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_every: int = 1000) -> RunResult:
+def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_every: int | None = 1000,
+        stop: Callable[[], bool] | None = None) -> RunResult:
     """Evolve one population under ``config``; returns records and the final best.
 
     Each generation scores every genome against the schedule's current goal,
@@ -139,6 +142,10 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
     is saved there every ``checkpoint_every`` generations, and a run started
     with an existing checkpoint of the same config resumes from it, giving
     the records an uninterrupted run gives (``evomod.engine.checkpoint``).
+    ``stop``, polled after each generation, ends the run cleanly when it
+    returns True: the state after that generation is saved to
+    ``checkpoint`` (if given), so a resumed run continues exactly there
+    (the command line's Ctrl-C and SIGTERM handling).
 
     Parameters
     ----------
@@ -148,8 +155,11 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
         Show a progress bar (tqdm) on stderr.
     checkpoint : str or pathlib.Path, optional
         File to save the run's state in, and to resume from if it exists.
-    checkpoint_every : int
-        Generations between checkpoints.
+    checkpoint_every : int or None
+        Generations between checkpoints (None: only when ``stop`` ends the run).
+    stop : callable, optional
+        ``stop() -> bool``, polled once per generation; True ends the run
+        with ``status = "interrupted"`` after a checkpoint.
 
     Returns
     -------
@@ -197,7 +207,7 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
     rec = Records.allocate(min(config.generations, 1 << 16))
     first_solved: dict[str, int | None] = {}
     unsolved = set(schedule.names) if schedule.finite else None
-    status, best = "finished", 0
+    status, best, best_genome = "finished", 0, None
     every, directed = config.modularity.every, config.modularity.directed
     tracker = ModularityTracker(config.modularity, lambda g: rep.to_graph(g, directed=directed)[0],
                                 modularity_seq)
@@ -205,14 +215,14 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
     measured, start, elapsed = None, 0, 0.0
     saved = _checkpoint.load(checkpoint, config) if checkpoint is not None else None
     if saved is not None:
-        loop.state[:] = _checkpoint.restore(saved, loop.pop, rec)
+        loop.state[:] = _checkpoint.restore(saved, loop.pop, rec, rep)
         start, elapsed, first_solved = saved["generation"], saved["elapsed"], saved["first_solved"]
         if unsolved is not None:
             unsolved -= {g for g, t in first_solved.items() if t is not None}
     bar = _progress_bar(config.generations, progress)
     try:
         for t in range(start, config.generations):
-            if checkpoint is not None and t > start and t % checkpoint_every == 0:
+            if checkpoint is not None and checkpoint_every and t > start and t % checkpoint_every == 0:
                 _checkpoint.save(checkpoint, config, t, loop.pop, loop.state, rec, first_solved,
                                  elapsed + time.perf_counter() - started)
             if t == rec.capacity:
@@ -245,6 +255,13 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
                 break
             if t + 1 == config.generations:
                 break
+            if stop is not None and stop():
+                status, best_genome = "interrupted", loop.pop.genomes[best].copy()
+                loop.step(select, sel_params)  # the state a checkpoint before generation t + 1 holds
+                if checkpoint is not None:
+                    _checkpoint.save(checkpoint, config, t + 1, loop.pop, loop.state, rec, first_solved,
+                                     elapsed + time.perf_counter() - started)
+                break
             loop.step(select, sel_params)
     except KeyboardInterrupt:
         status = "interrupted"
@@ -255,7 +272,8 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
             bar.update(rec.length - bar.n)
             bar.close()
     final = rec.length - 1
-    best_genome = loop.pop.genomes[best].copy()
+    if status != "interrupted" or best_genome is None:
+        best_genome = loop.pop.genomes[best].copy()
     return RunResult(
         config=config, records=rec, goal_names=schedule.names,
         goal_expressions=_goal_expressions(task, schedule), first_solved=first_solved,
@@ -282,7 +300,7 @@ def _final_modularity(tracker: ModularityTracker, genome, rep, config: Config, i
 
 
 def _progress_bar(total: int, enabled: bool):
-    if not enabled:
+    if not enabled or not sys.stderr.isatty():  # no \r frames in a log file or a pipe
         return None
     from tqdm.auto import tqdm
 
