@@ -10,6 +10,7 @@ allowed.
 from __future__ import annotations
 
 import copy
+import math
 import tomllib
 from collections.abc import Iterable
 from importlib import resources
@@ -24,7 +25,7 @@ from evomod.costs import COSTS, ObjectivesParams
 from evomod.problems import tasks as _tasks
 from evomod.problems.schedules import SCHEDULES
 from evomod.problems.tasks import TASKS
-from evomod.registry import ConfigError, Context, ParamError, Section
+from evomod.registry import ConfigError, Context, ParamError, Section, short
 from evomod.representations.base import REPRESENTATIONS
 from evomod.representations.layered import representation as networks
 from evomod.representations.nand import representation as nand
@@ -138,12 +139,12 @@ def _format_error(exc: ValidationError, model: type, prefix: str) -> ConfigError
     if err["type"] == "missing":
         return ConfigError(f"missing key '{key}'", key)
     value = err.get("input")
-    return ConfigError(f"{key} = {value!r}: {err['msg']}", key)
+    return ConfigError(f"{key} = {short(value)}: {err['msg']}", key)
 
 
 def _validate_model(model: type, data: Any, prefix: str):
     if not isinstance(data, dict):
-        raise ConfigError(f"{prefix} must be a table, got {data!r}", prefix)
+        raise ConfigError(f"{prefix} must be a table, got {short(data)}", prefix)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -154,11 +155,11 @@ def validate(raw: dict) -> Config:
     """Validate a raw config mapping (as read from TOML) into a ``Config``."""
     if not isinstance(raw, dict):
         raise ConfigError("a config must be a table of keys")
-    data = copy.deepcopy(raw)
+    data = copy.deepcopy(check_finite(raw))
     for section, registry in PLUGINS.items():
         table = data.get(section, {})
         if not isinstance(table, dict):
-            raise ConfigError(f"{section} must be a table, got {table!r}", section)
+            raise ConfigError(f"{section} must be a table, got {short(table)}", section)
         entry = registry.get(table.get("name", _DEFAULT_PLUGIN[section]))
         params = _validate_model(entry.params, table, section)
         data[section] = params
@@ -238,6 +239,23 @@ def preset_raw(name: str) -> dict:
     return tomllib.loads(path.read_text())
 
 
+def check_finite(value: Any, key: str = "") -> Any:
+    """``value`` (TOML data: tables, arrays, scalars) if no float in it is NaN
+    or infinite; else ``ConfigError`` naming the key. TOML allows ``nan`` and
+    ``inf``, and free-form tables (``selection.args``) reach code that no
+    field validator guards."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{key or 'value'} = {value}: must be a finite number (not NaN or infinite)",
+                          key)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            check_finite(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            check_finite(v, f"{key}[{i}]")
+    return value
+
+
 def read_raw(source: str | Path | dict | None) -> dict:
     """Raw mapping from a preset name, a TOML path, or a dict (copied)."""
     if source is None:
@@ -247,7 +265,7 @@ def read_raw(source: str | Path | dict | None) -> dict:
     text = str(source)
     if text.endswith(".toml") or Path(text).exists():
         try:
-            return tomllib.loads(Path(text).read_text(encoding="utf-8"))
+            return check_finite(tomllib.loads(Path(text).read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise ConfigError(f"config file {text} not found", "config") from None
         except (OSError, UnicodeDecodeError) as exc:
@@ -269,7 +287,7 @@ def parse_override(item: str) -> tuple[list[str], Any]:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()
-    return key.split("."), parsed
+    return key.split("."), check_finite(parsed, key)
 
 
 def apply_overrides(raw: dict, overrides: Iterable[str]) -> dict:

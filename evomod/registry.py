@@ -27,13 +27,27 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+MESSAGE_LIMIT = 400  # characters: an error quoting a 10,000-name list stays readable
+
 
 class ConfigError(ValueError):
-    """Invalid experiment configuration; the message is one line naming the key."""
+    """Invalid experiment configuration; the message is one line naming the key.
+
+    Line breaks in the message become spaces, and a message longer than
+    ``MESSAGE_LIMIT`` keeps its start and end around an ellipsis."""
 
     def __init__(self, message: str, key: str = ""):
+        message = " ".join(str(message).splitlines())
+        if len(message) > MESSAGE_LIMIT:
+            message = f"{message[:MESSAGE_LIMIT - 100]} ... {message[-90:]}"
         super().__init__(message)
         self.key = key
+
+
+def short(value, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters (``...`` in the middle) for error messages."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 25]}...{text[-20:]}"
 
 
 class ParamError(ValueError):
@@ -50,9 +64,12 @@ class Section(BaseModel):
     """A config table: immutable, strictly typed, unknown keys rejected.
 
     Field descriptions double as the comments of ``evomod presets NAME``.
+    NaN and infinities are refused in every float field: one NaN weight
+    made the selection loops spin forever, and an infinite one wrote
+    ``Infinity`` (not JSON) into summary.json.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 @dataclass(frozen=True)

@@ -387,8 +387,10 @@ def test_cache_on_disk_round_trip(tmp_path):
 
 
 def test_corrupt_cache_file_is_ignored_then_rewritten(tmp_path):
+    """A damaged cache (it starts as one, e.g. truncated) is ignored and rewritten;
+    a file that is not a cache at all is refused (tests/test_reliability.py)."""
     path = tmp_path / "qm.json"
-    path.write_text("{ not json")
+    path.write_text('{"format": "evomod-qm-cache", "entries": [{"directed": tr')
     with pytest.warns(RuntimeWarning, match="unreadable"):
         cache = modularity.DegreeCache(path)
     assert len(cache) == 0

@@ -3,7 +3,9 @@
 Each module in ``COMMANDS`` gives ``add_parser(sub)``, which adds its
 subparser and sets ``func`` to its ``command(args) -> exit code``. Bad input
 (config key, genome file, flag) raises ``ConfigError``: one line on stderr
-and exit code 2, before anything is written.
+and exit code 2, before anything is written. A file the system refuses to
+read or write (``OSError``) is one line and exit code 2 as well, and Ctrl-C
+at any moment (even while modules load) is one line and exit code 130.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import importlib
 import sys
 
 from evomod import __version__
-from evomod.registry import ConfigError
 
 COMMANDS = ("run", "presets", "show", "modularity", "bench", "study", "replicate", "experiment", "report")
 
@@ -33,6 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # raised wherever Ctrl-C lands: importing numba, compiling, measuring
+        print("\nevomod: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv) -> int:
+    from evomod.registry import ConfigError  # imports pydantic: inside main's Ctrl-C guard
+
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[2:] if argv is None else argv[1:])
@@ -43,6 +54,11 @@ def main(argv=None) -> int:
         return args.func(args)
     except ConfigError as exc:
         print(f"evomod: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file the system refuses: one line, not a traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"evomod: error:{where} {exc.strerror or exc.__class__.__name__}".replace("\n", " "),
+              file=sys.stderr)
         return 2
 
 

@@ -17,8 +17,9 @@ def add_parser(sub) -> None:
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config key, e.g. --set selection.pm=0.5 (repeatable)")
     r.add_argument("--checkpoint", metavar="FILE", help=(
-        "save the run's state to FILE every --checkpoint-every generations; if FILE exists (same "
-        "config), resume from it, giving the records an uninterrupted run gives"))
+        "save the run's state to FILE every --checkpoint-every generations and on Ctrl-C or SIGTERM; "
+        "if FILE exists (same config), resume from it, giving the records an uninterrupted run gives "
+        "(without it, Ctrl-C saves the state in OUT.interrupted.npz, from which the same command resumes)"))
     r.add_argument("--checkpoint-every", type=int, default=1000, metavar="N", help="default 1000")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=command)
@@ -26,25 +27,54 @@ def add_parser(sub) -> None:
 
 def command(args) -> int:
     from evomod import config as _config
+    from evomod.cli._stop import GracefulStop
     from evomod.engine import run
-    from evomod.io.run_dir import check_out_dir, default_out_dir, write_run
+    from evomod.io.files import check_writable
+    from evomod.io.run_dir import check_out_dir, default_out_dir, interrupt_checkpoint, write_run
+    from evomod.modularity.cache import check_cache_path
 
+    if args.checkpoint_every < 1:
+        raise ConfigError(f"--checkpoint-every {args.checkpoint_every}: must be >= 1", "--checkpoint-every")
     updates = {k: v for k, v in (("seed", args.seed), ("generations", args.generations)) if v is not None}
     cfg = _config.load(args.config, args.set, **updates)
     name = _source_name(args.config)
     out = Path(args.out) if args.out else default_out_dir(name, cfg.seed)
+    # every place the run will write is checked before the first generation
     check_out_dir(out)
-    if args.checkpoint_every < 1:
-        raise ConfigError(f"--checkpoint-every {args.checkpoint_every}: must be >= 1", "--checkpoint-every")
+    explicit = args.checkpoint is not None
+    checkpoint = Path(args.checkpoint) if explicit else interrupt_checkpoint(out)
+    check_writable(checkpoint, "--checkpoint" if explicit else "checkpoint")
+    if cfg.modularity.cache:
+        check_cache_path(cfg.modularity.cache)
     if not args.quiet and _kernels_not_compiled(cfg):
         print("evomod: compiling numba kernels for this setup (first run after installing; cached for the next "
               "runs)...", file=sys.stderr, flush=True)
-    result = run(cfg, progress=not args.quiet, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every)
+    with GracefulStop() as stop:
+        result = run(cfg, progress=not args.quiet, checkpoint=checkpoint,
+                     checkpoint_every=args.checkpoint_every if explicit else None, stop=stop)
+    if result.status == "interrupted":
+        return _interrupted(result, stop, checkpoint, explicit)
     write_run(result, out, source=name, plot=True)
-    if args.checkpoint and result.status != "interrupted":
-        Path(args.checkpoint).unlink(missing_ok=True)  # the run is complete on disk
+    checkpoint.unlink(missing_ok=True)  # the run is complete on disk
     print(summary_text(result, out))
-    return 130 if result.status == "interrupted" else 0
+    return 0
+
+
+def _interrupted(result, stop, checkpoint: Path, explicit: bool) -> int:
+    """Nothing goes to --out (so the same command can write it later); the
+    state is in the checkpoint, from which the same command resumes."""
+    import sys
+
+    done = f"{result.generations_run:,} of {result.config.generations:,} generations"
+    if stop.requested and not stop.forced:
+        print(f"evomod: interrupted after {done}; the state is saved in {checkpoint}: run the same command "
+              "to resume" + ("" if explicit else " (or delete that file to start afresh)"), file=sys.stderr)
+    elif checkpoint.exists():
+        print(f"evomod: stopped at once after {done}; nothing written; {checkpoint} holds the last checkpoint: "
+              "run the same command to resume from it", file=sys.stderr)
+    else:
+        print(f"evomod: stopped at once after {done}; nothing written", file=sys.stderr)
+    return 128 + stop.signal if stop.signal else 130
 
 
 def _kernels_not_compiled(cfg) -> bool:

@@ -12,7 +12,9 @@ measurements.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
+from collections.abc import Callable
 
 import numba
 import numpy as np
@@ -90,6 +92,19 @@ def score_parallel(tables, valid, target, size, n_pairs, penalty, free, fitness,
     return best, total_fitness, top
 
 
+_BIG = np.finfo(np.float64).max
+
+
+def _finite_objectives(objectives: np.ndarray, copy: bool = True) -> np.ndarray:
+    """Objectives with NaN and -inf as the lowest float and +inf as the highest.
+
+    Config values are finite, but a cost can still overflow (distance ** a
+    huge exponent is inf, and inf times a weight of 0 is NaN). Selection
+    compares objectives, and NaN compares false both ways; mapped so, such
+    a row ranks last and every comparison is a total order again."""
+    return np.nan_to_num(objectives, copy=copy, nan=-_BIG, posinf=_BIG, neginf=-_BIG)
+
+
 def _goal_expressions(task: _tasks.Task, schedule) -> dict[str, list[str]]:
     return {name: task.expressions.get(name, [name]) for name in schedule.names}
 
@@ -121,6 +136,7 @@ class _Loop:
                                  self.performance, self.cases)
         if not self.scalar:
             objective_columns(self.rep, self.pop, cfg.objectives, self.fitness, self.objectives)
+            _finite_objectives(self.objectives, copy=False)
             best, total = int(np.argmax(self.objectives[:, 0])), self.objectives[:, 0].sum()
         self.mean = total / self.fitness.shape[0]
         return best, top >= cfg.fitness.solved_at * self.n_cases - 1e-9
@@ -141,7 +157,8 @@ class _Loop:
         self.rep.vary(self.pop, keep, sel_params, self.state)
 
 
-def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_every: int = 1000) -> RunResult:
+def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_every: int | None = 1000,
+        stop: Callable[[], bool] | None = None) -> RunResult:
     """Evolve one population under ``config``; returns records and the final best.
 
     Each generation scores every genome against the schedule's current goal,
@@ -159,6 +176,10 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
     is saved there every ``checkpoint_every`` generations, and a run started
     with an existing checkpoint of the same config resumes from it, giving
     the records an uninterrupted run gives (``evomod.engine.checkpoint``).
+    ``stop``, polled after each generation, ends the run cleanly when it
+    returns True: the state after that generation is saved to
+    ``checkpoint`` (if given), so a resumed run continues exactly there
+    (the command line's Ctrl-C and SIGTERM handling).
 
     Parameters
     ----------
@@ -168,8 +189,11 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
         Show a progress bar (tqdm) on stderr.
     checkpoint : str or pathlib.Path, optional
         File to save the run's state in, and to resume from if it exists.
-    checkpoint_every : int
-        Generations between checkpoints.
+    checkpoint_every : int or None
+        Generations between checkpoints (None: only when ``stop`` ends the run).
+    stop : callable, optional
+        ``stop() -> bool``, polled once per generation; True ends the run
+        with ``status = "interrupted"`` after a checkpoint.
 
     Returns
     -------
@@ -220,7 +244,7 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
     first_solved: dict[str, int | None] = {}
     targets = schedule.targets if schedule.targets is not None else (schedule.names if schedule.finite else None)
     unsolved = None if targets is None else set(targets)
-    status, best = "finished", 0
+    status, best, best_genome = "finished", 0, None
     every, directed = config.modularity.every, config.modularity.directed
     tracker = ModularityTracker(config.modularity, lambda g: rep.adjacency(g, directed),
                                 modularity_seq)
@@ -229,14 +253,14 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
     measured, start, elapsed = None, 0, 0.0
     saved = _checkpoint.load(checkpoint, config) if checkpoint is not None else None
     if saved is not None:
-        loop.state[:] = _checkpoint.restore(saved, loop.pop, rec)
+        loop.state[:] = _checkpoint.restore(saved, loop.pop, rec, rep)
         start, elapsed, first_solved = saved["generation"], saved["elapsed"], saved["first_solved"]
         if unsolved is not None:
             unsolved -= {g for g, t in first_solved.items() if t is not None}
     bar = _progress_bar(config.generations, progress)
     try:
         for t in range(start, config.generations):
-            if checkpoint is not None and t > start and t % checkpoint_every == 0:
+            if checkpoint is not None and checkpoint_every and t > start and t % checkpoint_every == 0:
                 _checkpoint.save(checkpoint, config, t, loop.pop, loop.state, rec, first_solved,
                                  elapsed + time.perf_counter() - started)
             if t == rec.capacity:
@@ -272,6 +296,13 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
                 break
             if t + 1 == config.generations:
                 break
+            if stop is not None and stop():
+                status, best_genome = "interrupted", loop.pop.genomes[best].copy()
+                loop.step(select, sel_params)  # the state a checkpoint before generation t + 1 holds
+                if checkpoint is not None:
+                    _checkpoint.save(checkpoint, config, t + 1, loop.pop, loop.state, rec, first_solved,
+                                     elapsed + time.perf_counter() - started)
+                break
             loop.step(select, sel_params)
     except KeyboardInterrupt:
         status = "interrupted"
@@ -284,7 +315,8 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
         if threads is not None:
             numba.set_num_threads(threads)
     final = rec.length - 1
-    best_genome = loop.pop.genomes[best].copy()
+    if status != "interrupted" or best_genome is None:
+        best_genome = loop.pop.genomes[best].copy()
     return RunResult(
         config=config, records=rec, goal_names=schedule.names,
         goal_expressions=_goal_expressions(task, schedule), first_solved=first_solved,
@@ -322,7 +354,7 @@ def _set_threads(params) -> int | None:
 
 
 def _progress_bar(total: int, enabled: bool):
-    if not enabled:
+    if not enabled or not sys.stderr.isatty():  # no \r frames in a log file or a pipe
         return None
     from tqdm.auto import tqdm
 

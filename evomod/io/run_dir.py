@@ -11,7 +11,6 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,16 +20,30 @@ import pyarrow.parquet as pq
 from evomod import __version__
 from evomod.config import to_dict
 from evomod.engine.results import RunResult
+from evomod.io.files import check_writable, clean_stale, temp_path
 from evomod.io.genome_file import genome_dict
 from evomod.measures.adaptation import summary as adaptation_summary
 from evomod.registry import ConfigError
 
 
 def check_out_dir(out: Path) -> None:
-    """Refuse an ``--out`` that already holds something (exit code 2 in the CLI)."""
+    """Refuse an ``--out`` that already holds something, or that cannot be
+    written (under a file or /proc, on a read-only file system, through a
+    dangling symlink): ``ConfigError``, exit code 2 in the CLI, before any
+    work is done."""
+    out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"--out {out}: already exists and is not empty; choose another directory",
                           "--out")
+    check_writable(out, "--out", directory=True)
+
+
+def interrupt_checkpoint(out: Path) -> Path:
+    """Where ``evomod run`` without ``--checkpoint`` saves the state on Ctrl-C
+    (``OUT.interrupted.npz``, beside ``--out``), and where the same command
+    then finds it to resume."""
+    out = Path(out)
+    return out.with_name(f"{out.name}.interrupted.npz")
 
 
 def default_out_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
@@ -95,14 +108,13 @@ def write_run(result: RunResult, out: Path, source: str = "", plot: bool = False
     out = Path(out)
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run dir is an ordinary one
+    clean_stale(out)  # folders of writers killed mid-way
+    tmp = temp_path(out)
+    os.mkdir(tmp, 0o777)  # the umask's permissions, as any folder
     try:
         pq.write_table(records_table(result), tmp / "records.parquet")
         (tmp / "summary.json").write_text(summary_json(summary_dict(result, source)))
-        (tmp / "best.json").write_text(json.dumps(genome_dict(result), indent=2) + "\n")
+        (tmp / "best.json").write_text(json.dumps(genome_dict(result), indent=2, allow_nan=False) + "\n")
         if plot:
             from evomod.analysis.plots import plot_fitness
 

@@ -91,10 +91,26 @@ def _partition_front(a, lo, hi, pivot, equal):
 
 
 @njit(cache=True)
+def nan_as_lowest(x):
+    """A copy of ``x`` with NaN replaced by -inf: NaN compares false both
+    ways, and a NaN pivot made quickselect loop forever; as -inf, a NaN
+    row ranks last and the comparisons are a total order."""
+    out = x.copy()
+    for i in range(out.shape[0]):
+        if out[i] != out[i]:
+            out[i] = -np.inf
+    return out
+
+
+@njit(cache=True)
 def kth_smallest(a, k):
     """k-th smallest value (0-based) of ``a``, which is reordered in place
     so that ``a[:k] <= a[k] <= a[k+1:]``. Three-way quickselect (evolved
-    fitness has few distinct values) with median-of-three pivots."""
+    fitness has few distinct values) with median-of-three pivots. NaN
+    entries are first set to -inf (``nan_as_lowest``), so the loop ends."""
+    for i in range(a.shape[0]):
+        if a[i] != a[i]:
+            a[i] = -np.inf
     lo, hi = 0, a.shape[0] - 1
     while lo < hi:
         x, y, z = a[lo], a[(lo + hi) // 2], a[hi]
@@ -116,21 +132,22 @@ def top_rows(fitness, n, state):
 
     O(S) by quickselect. Rows tied at the n-th largest value are picked
     uniformly at random; the strictly better rows come first, in row order.
+    NaN ranks with -inf, below every number.
     """
     size = fitness.shape[0]
     out = np.empty(n, dtype=np.int64)
     if n == 0:
         return out
-    scratch = fitness.copy()
-    top = kth_smallest(scratch, size - n)  # n-th largest
+    f = nan_as_lowest(fitness)
+    top = kth_smallest(f.copy(), size - n)  # n-th largest
     ties = np.empty(size + 1, dtype=np.int64)
     nb = 0
     n_ties = 0
     for i in range(size):  # at most n - 1 rows are > top: out[nb] stays in range
         out[nb] = i
-        nb += fitness[i] > top
+        nb += f[i] > top
         ties[n_ties] = i
-        n_ties += fitness[i] == top
+        n_ties += f[i] == top
     _take_random(ties, n_ties, n - nb, state)
     for j in range(n - nb):
         out[nb + j] = ties[j]
@@ -146,15 +163,16 @@ def elite_parents(fitness, n_elite, state):
     tied at the L-th best (or L-th worst) fitness are picked uniformly at
     random, the worst among those not already best, so the two sets never
     overlap when 2L <= S. Returns ``(parents, keep)``. The loops append
-    branch-free (write, then advance by the condition).
+    branch-free (write, then advance by the condition). NaN ranks with -inf.
     """
     size = fitness.shape[0]
     parents = np.arange(size)
     keep = np.zeros(size, dtype=np.bool_)
     if n_elite == 0:
         return parents, keep
-    bottom = kth_smallest(fitness.copy(), n_elite - 1)  # L-th smallest
-    best = top_rows(fitness, n_elite, state)
+    f = nan_as_lowest(fitness)
+    bottom = kth_smallest(f.copy(), n_elite - 1)  # L-th smallest
+    best = top_rows(f, n_elite, state)
     for j in range(n_elite):
         keep[best[j]] = True
     ties = np.empty(size + 1, dtype=np.int64)
@@ -163,9 +181,9 @@ def elite_parents(fitness, n_elite, state):
     n_ties = 0
     for i in range(size):
         worst[nw] = i
-        nw += fitness[i] < bottom
+        nw += f[i] < bottom
         ties[n_ties] = i
-        n_ties += (fitness[i] == bottom) & (not keep[i])
+        n_ties += (f[i] == bottom) & (not keep[i])
     _take_random(ties, n_ties, n_elite - nw, state)
     for j in range(n_elite - nw):
         worst[nw + j] = ties[j]
