@@ -322,10 +322,12 @@ def interrupt_run(argv, sig, cwd, wait_for=20.0):
     return proc.returncode, out, err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig, explicit", [(signal.SIGINT, True), (signal.SIGTERM, False)])
 def test_interrupt_saves_state_and_the_same_command_resumes(sig, explicit, tmp_path):
-    argv = ["--generations", "400000", "--out", "r", "-q", "--set", "population=50",
-            "--set", "selection.elite=10", "--set", "modularity.every=0"]
+    # long enough to be running after 8 s on a fast machine (about 40 s here)
+    argv = ["--generations", "400000", "--out", "r", "-q", "--set", "population=400",
+            "--set", "selection.elite=100", "--set", "modularity.every=0"]
     if explicit:
         argv += ["--checkpoint", "state.bin", "--checkpoint-every", "100000"]
     code, _, err = interrupt_run(argv, sig, tmp_path, wait_for=8.0)
@@ -336,7 +338,7 @@ def test_interrupt_saves_state_and_the_same_command_resumes(sig, explicit, tmp_p
     from evomod import config as C
     from evomod.engine import checkpoint
 
-    cfg = C.load(None, ["population=50", "selection.elite=10", "modularity.every=0"], generations=400000)
+    cfg = C.load(None, ["population=400", "selection.elite=100", "modularity.every=0"], generations=400000)
     saved = checkpoint.load(ck, cfg)["generation"]
     assert 0 < saved < 400000
     # the same command resumes from there (interrupted again: resuming is what is checked)
@@ -473,3 +475,68 @@ def test_no_progress_frames_into_a_pipe(tmp_path):
     done = evomod("run", "--generations", "300", "--out", tmp_path / "r", "--set", "population=50",
                   "--set", "selection.elite=10", "--set", "modularity.every=0")
     assert done.returncode == 0 and "\r" not in done.stderr and done.stderr.strip() == "", done.stderr
+
+
+# --- case 10: values with no upper bound --------------------------------------------------
+
+def test_huge_settle_steps_is_one_line_error(in_tmp, capsys):
+    code, _out, err = cli(["run", "--generations", "2", "--set", "representation.settle_steps=1000000000",
+                           "--out", "r"], capsys)
+    assert code == 2 and "representation.settle_steps" in one_line(err) and "10000" in err
+    assert not Path("r").exists()
+
+
+def _literal_values(program, steps):
+    """Every node on every row after ``steps`` synchronous NAND steps, by
+    simulating until a state repeats (a dict of seen states) and then jumping
+    to ``steps`` by the period: independent of the kernel's cycle detection."""
+    from evomod.representations.program import COPY, INPUT
+
+    kind, start, src = program.kind, program.src_start, program.src
+    out = []
+    for row in program.rows:
+        state = tuple(int(row[program.column[v]]) if kind[v] == INPUT else 0 for v in range(kind.size))
+        seen, trail = {state: 0}, [state]
+        for t in range(1, steps + 1):
+            state = tuple(state[v] if kind[v] in (INPUT, COPY)
+                          else 1 - min(state[s] for s in src[start[v]:start[v + 1]]) for v in range(kind.size))
+            if state in seen:  # period t - seen[state] from step seen[state]
+                first = seen[state]
+                state = trail[first + (steps - first) % (t - first)]
+                break
+            seen[state] = t
+            trail.append(state)
+        values = list(state)
+        for v in range(kind.size):
+            if kind[v] == COPY:
+                values[v] = state[src[start[v]]]
+        out.append(values)
+    return np.array(out, dtype=np.int8)
+
+
+def test_settling_a_cyclic_program_jumps_by_its_period():
+    import dataclasses
+    import time
+
+    from evomod import rng
+    from evomod.representations.nand import kernels as K
+    from evomod.representations.program import from_circuit
+
+    spec = K.CircuitSpec(4, 12, 1, settle_steps=13)
+    genomes = K.random_genomes(400, spec.locus_high(), rng.seeded_state(5))
+    names = ["x", "y", "z", "w"] + [f"n{i}" for i in range(20)]
+    tested = 0
+    for genome in genomes:
+        program = from_circuit(genome, spec, names)
+        if program.steps == 0:
+            continue
+        tested += 1
+        for steps in (13, 10**9, 10**9 + 1):
+            started = time.perf_counter()
+            got = dataclasses.replace(program, steps=steps).values()
+            # a hang guard, not a speed claim: 10**9 literal steps would take minutes (compile: first call)
+            assert time.perf_counter() - started < (30.0 if tested == 1 else 5.0)
+            assert np.array_equal(got, _literal_values(program, steps)), (genome, steps)
+        if tested == 25:
+            break
+    assert tested == 25

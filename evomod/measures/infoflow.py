@@ -37,12 +37,17 @@ starts.
 from __future__ import annotations
 
 import math
+import sys
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
 
 from evomod.representations.program import Program, evaluate_row
+
+_CHUNK_SECONDS = 0.25  # kernel time between two chances to see Ctrl-C
+_PROGRESS_AFTER = 3.0  # seconds of projected work that earn a progress bar
 
 
 class PartitionError(ValueError):
@@ -215,9 +220,34 @@ class _Measure:
         self.baselines: dict[tuple, float] = {}
 
     def matrices(self, labelings: np.ndarray, k: int) -> np.ndarray:
+        """Exchange matrices of every labeling, a few labelings per kernel call:
+        Ctrl-C (which Python handles between calls) then stops a long
+        measurement within about a second, and a measurement projected to
+        take more than ``_PROGRESS_AFTER`` seconds shows a progress bar
+        (on a terminal). The values do not depend on the chunking."""
         labelings = np.ascontiguousarray(labelings, dtype=np.int64)
-        out = np.zeros((labelings.shape[0], k, k))
-        exchange_matrices(*self.program.arrays(), labelings, k, self.use, out)
+        total = labelings.shape[0]
+        out = np.zeros((total, k, k))
+        arrays = self.program.arrays()
+        done, chunk, bar = 0, 1, None
+        try:
+            while done < total:
+                stop = min(total, done + chunk)
+                t0 = time.perf_counter()
+                exchange_matrices(*arrays, labelings[done:stop], k, self.use, out[done:stop])
+                per = (time.perf_counter() - t0) / (stop - done)
+                done = stop
+                chunk = max(1, min(total - done, int(_CHUNK_SECONDS / max(per, 1e-9))))
+                if bar is None and per * (total - done) > _PROGRESS_AFTER and sys.stderr.isatty():
+                    from tqdm.auto import tqdm
+
+                    bar = tqdm(total=total, initial=done, unit="partition", leave=False,
+                               desc="information flow")
+                if bar is not None:
+                    bar.update(done - bar.n)
+        finally:
+            if bar is not None:
+                bar.close()
         return out
 
     def baseline(self, labels: np.ndarray, k: int) -> float:

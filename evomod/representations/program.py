@@ -163,6 +163,15 @@ def _node(v, kind, src_start, src, weight, bias, state, cut, forced):
     return np.int64(total > 0)
 
 
+@njit(cache=True, inline="always")
+def _step(kind, src_start, src, weight, bias, order, cut, forced, vals, scratch):
+    """One synchronous update of every non-COPY node of ``vals``."""
+    scratch[:] = vals
+    for v in order:
+        if kind[v] != COPY:
+            vals[v] = _node(v, kind, src_start, src, weight, bias, scratch, cut, forced)
+
+
 @njit(cache=True)
 def evaluate_row(kind, column, src_start, src, weight, bias, order, steps, row, cut, forced, vals, scratch):
     """Every node's value on one input row into ``vals`` (int8 (n,))."""
@@ -172,11 +181,30 @@ def evaluate_row(kind, column, src_start, src, weight, bias, order, steps, row, 
         for v in order:
             vals[v] = _node(v, kind, src_start, src, weight, bias, vals, cut, forced)
         return
-    for _ in range(steps):  # synchronous: every gate reads the previous step's state
-        scratch[:] = vals
-        for v in order:
-            if kind[v] != COPY:
-                vals[v] = _node(v, kind, src_start, src, weight, bias, scratch, cut, forced)
+    # Synchronous steps: every gate reads the previous step's state. The state
+    # sequence is deterministic, so once a state recurs (Brent's cycle
+    # detection: compare with a saved state, re-saved at powers of two) the
+    # state after ``steps`` is the one (steps - t) mod period steps on: a huge
+    # ``steps`` costs no more than the transient and one period.
+    saved = vals.copy()
+    power, lam, t = 1, 0, 0
+    while t < steps:
+        _step(kind, src_start, src, weight, bias, order, cut, forced, vals, scratch)
+        t += 1
+        lam += 1
+        same = True
+        for v in range(vals.shape[0]):
+            if vals[v] != saved[v]:
+                same = False
+                break
+        if same:  # period lam (1: a fixed point)
+            for _ in range((steps - t) % lam):
+                _step(kind, src_start, src, weight, bias, order, cut, forced, vals, scratch)
+            break
+        if lam == power:
+            saved[:] = vals
+            power *= 2
+            lam = 0
     for v in order:
         if kind[v] == COPY:
             vals[v] = _node(v, kind, src_start, src, weight, bias, vals, cut, forced)

@@ -23,10 +23,10 @@ class NandParams(Section):
     outputs: int = Field(1, ge=1, le=16, description="K: outputs; each goal gives one expression per output")
     feedforward: bool = Field(False, description=(
         "forbid cycles (gate g reads only inputs and gates < g); the original allowed feedback"))
-    settle_steps: int | None = Field(None, ge=2, description=(
+    settle_steps: int | None = Field(None, ge=2, le=10_000, description=(
         "synchronous update steps T for cyclic circuits (>= gates + 1; default gates + 1, the fewest "
-        "that let every acyclic circuit settle); "
-        "a row not settled after T steps counts as wrong"))
+        "that let every acyclic circuit settle); a row not settled after T steps counts as wrong; at most "
+        "10,000, since a row that cycles costs T steps at every evaluation"))
 
     @model_validator(mode="after")
     def _settle_steps(self):
