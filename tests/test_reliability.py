@@ -540,3 +540,45 @@ def test_settling_a_cyclic_program_jumps_by_its_period():
         if tested == 25:
             break
     assert tested == 25
+
+
+# --- cases 8 and 11: best.json is read through its schema ---------------------------------
+
+def _best(tmp_path, capsys) -> dict:
+    assert main(["run", "--generations", "5", "-q", "--set", "population=40", "--set", "selection.elite=10",
+                 "--out", str(tmp_path / "r")]) == 0
+    capsys.readouterr()
+    return json.loads((tmp_path / "r" / "best.json").read_text())
+
+
+@pytest.mark.parametrize("change, key", [
+    (lambda d: d.update(inputs=["x", "x", "z", "w"]), "duplicate input name 'x'"),
+    (lambda d: d.update(inputs=["x", "y", "z", "1w"]), "invalid input name '1w'"),
+    (lambda d: d.update(inputs=["a", "b", "c", "d"]), "differ from the task's x, y, z, w"),
+    (lambda d: d["goal"].update(expressions=["(x ^ y) & (("]), "goal.expressions: syntax error"),
+    (lambda d: d["goal"].update(expressions=["x & q"]), "goal.expressions"),
+    (lambda d: d.update(colour="red"), "unknown key 'colour'; allowed here: format, representation"),
+    (lambda d: d["modularity"].update(method="louvain"), "modularity.method"),
+    (lambda d: d.update(genome=[True] * len(d["genome"])), "genome"),
+])
+def test_lenient_genome_files_are_refused(change, key, tmp_path, capsys):
+    data = _best(tmp_path, capsys)
+    change(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    before = path.read_bytes()
+    for argv in (["show", path], ["modularity", path]):
+        code, _out, err = cli(argv, capsys)
+        assert code == 2 and key in one_line(err), err
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("text, why", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"format": "evomod-genome/1", "fitness": NaN}', "NaN is not a JSON number"),
+    ('{"format": "evomod-genome/1", "fitness": Infinity}', "Infinity is not a JSON number"),
+])
+def test_hostile_json_is_one_line(text, why, in_tmp, capsys):
+    Path("g.json").write_text(text)
+    code, _out, err = cli(["show", "g.json"], capsys)
+    assert code == 2 and why in one_line(err)

@@ -136,8 +136,9 @@ def test_cli_modularity_text_and_bad_input(tmp_path, capsys):
     data["modularity"] = {"directed": "yes"}
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data))
+    capsys.readouterr()
     assert main(["modularity", str(bad)]) == 2
-    assert "'modularity'" in capsys.readouterr().err
+    assert "modularity.directed = 'yes'" in capsys.readouterr().err
 
 
 def test_bad_modularity_config():
