@@ -233,6 +233,9 @@ def preset_names() -> dict[str, str]:
 
 
 def preset_raw(name: str) -> dict:
+    names = preset_names()
+    if name not in names:  # also keeps a name like ../x from reading a file outside the presets
+        raise ConfigError(f"unknown preset {name!r}; built in: {', '.join(names)}", "preset")
     path = resources.files("evomod.presets") / f"{name}.toml"
     if not path.is_file():
         raise ConfigError(f"unknown preset {name!r}; built in: {', '.join(preset_names())}", "preset")

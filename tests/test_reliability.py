@@ -582,3 +582,28 @@ def test_hostile_json_is_one_line(text, why, in_tmp, capsys):
     Path("g.json").write_text(text)
     code, _out, err = cli(["show", "g.json"], capsys)
     assert code == 2 and why in one_line(err)
+
+
+# --- cases 8 and 12: outputs checked first, presets only by name ---------------------------
+
+def test_unwritable_draw_and_bench_out_are_one_line(in_tmp, capsys):
+    assert main(["run", "--generations", "3", "-q", "--set", "population=40", "--set", "selection.elite=10",
+                 "--out", "r"]) == 0
+    capsys.readouterr()
+    Path("blocker").write_text("keep")
+    code, _out, err = cli(["show", "r/best.json", "--draw", "blocker/x.png"], capsys)
+    assert code == 2 and one_line(err).startswith("evomod: error: --draw blocker/x.png")
+    code, _out, err = cli(["bench", "selection", "--quick", "--out", "blocker"], capsys)
+    assert code == 2 and "--out blocker: is a file" in one_line(err)
+    assert Path("blocker").read_text() == "keep"
+
+
+def test_preset_names_cannot_leave_the_presets(in_tmp, capsys):
+    # a TOML file one level up, reachable as ../x from the presets folder under the old lookup
+    from importlib import resources
+
+    outside = Path(str(resources.files("evomod.presets"))).parent / "x.toml"
+    assert not outside.exists()
+    for name in ("../x", "../presets/ka2005-logic-g1", "ka2005-logic-g1/../ka2005-logic-g2"):
+        code, _out, err = cli(["presets", name], capsys)
+        assert code == 2 and f"unknown preset {name!r}; built in: bool-adder2" in one_line(err)

@@ -263,4 +263,9 @@ def test_show_draws_a_network_and_finds_the_left_right_split(tmp_path, capsys):
     assert svg.startswith("<?xml") and "</svg>" in svg
     assert main(["show", str(tmp_path / "run" / "best.json"), "--draw", str(tmp_path / "net.txt")]) == 2
     assert "--draw" in capsys.readouterr().err
+    # without --draw nothing is written, and the split is still reported
+    before = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert main(["show", str(tmp_path / "run" / "best.json")]) == 0
+    assert "separates the left inputs" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == before
     assert rep.left_right_split(np.zeros(rep.spec.n_loci, np.int8))["separates"] is False

@@ -70,6 +70,9 @@ def command(args) -> int:
     runs = args.runs or quick.get("runs", 30)
     budget = args.budget or quick.get("budget", DEFAULT_BUDGET)
     out = Path(args.out)
+    from evomod.io.files import check_writable
+
+    check_writable(out, "--out", directory=True)
     text_command = "evomod bench " + " ".join(shlex.quote(a) for a in getattr(args, "argv", ["selection"]))
     result, _ = bench_selection(strategies, tasks, runs, budget, out, progress=not args.quiet,
                                 workers=args.workers, cluster=args.cluster, jobs=args.jobs,

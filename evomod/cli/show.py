@@ -11,7 +11,8 @@ def add_parser(sub) -> None:
     s = sub.add_parser("show", help="print a saved genome (gates or connections, truth table); draw a network")
     s.add_argument("genome", help="a best.json written by `evomod run`")
     s.add_argument("--draw", metavar="FILE", help=(
-        "where to draw a layered network (.png, .svg or .pdf; default network.png beside the genome)"))
+        "draw the circuit or network with its modules into FILE (.png, .svg or .pdf); nothing is written "
+        "without it"))
     s.set_defaults(func=command)
 
 
@@ -42,7 +43,9 @@ def command(args) -> int:
     if args.draw and not rep.supports("drawing"):
         raise ConfigError(f"--draw: representation {data['config'].representation.name} offers no drawing",
                           "--draw")
-    if args.draw or (rep.supports("left_right_split") and rep.supports("drawing")):  # networks: always
+    if args.draw:
+        _check_draw_path(Path(args.draw))
+    if args.draw or rep.supports("left_right_split"):  # networks: their modules and split, always printed
         _show_drawing(args, data, rep)
     return 0
 
@@ -83,6 +86,15 @@ def _print_truth_table(inputs, outs, wants, ok_rows, good) -> None:
         print(line)
 
 
+def _check_draw_path(path: Path) -> None:
+    """The --draw file: a known figure format, in a place that can be written."""
+    from evomod.io.files import check_writable
+
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ConfigError(f"--draw {path}: the file must end in .png, .svg or .pdf", "--draw")
+    check_writable(path, "--draw")
+
+
 def _show_drawing(args, data, rep) -> None:
     """Draw the circuit or network with its best partition; for a network, say
     whether the best 2-way split separates the left inputs from the right ones."""
@@ -93,12 +105,13 @@ def _show_drawing(args, data, rep) -> None:
     A, names = rep.to_graph(data["genome"], data["inputs"], directed)
     found = _mod.q_only(A, directed, seed=0, method=data["modularity"]["method"])
     q, labels = found.q, found.labels
-    path = Path(args.draw) if args.draw else Path(args.genome).with_name("network.png")
-    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise ConfigError(f"--draw {path}: the file must end in .png, .svg or .pdf", "--draw")
-    draw_network(rep, data["genome"], labels, path, title=f"Q = {q:.3f} ({'directed' if directed else 'undirected'})",
-                 inputs=data["inputs"])
-    print(f"\nQ = {q:.4f}, {labels.max() + 1} modules; drawing: {path}")
+    if args.draw:
+        path = Path(args.draw)
+        draw_network(rep, data["genome"], labels, path,
+                     title=f"Q = {q:.3f} ({'directed' if directed else 'undirected'})", inputs=data["inputs"])
+        print(f"\nQ = {q:.4f}, {labels.max() + 1} modules; drawing: {path}")
+    else:
+        print(f"\nQ = {q:.4f}, {labels.max() + 1} modules (draw them with --draw FILE.png)")
     if not rep.supports("left_right_split"):
         return
     split = rep.left_right_split(data["genome"], directed)
