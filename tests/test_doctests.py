@@ -21,6 +21,8 @@ MODULES = [
     "evomod.selection.strategies",
     "evomod.study.spec",
     "evomod.study.execute",
+    "evomod.study.seeding",
+    "evomod.io.thinning",
 ]
 
 DOCTESTED = [

@@ -37,18 +37,19 @@ def genome_dict(result: RunResult) -> dict:
     }
 
 
-def read_genome(path: Path) -> dict:
+def read_genome(path: Path, text: str | None = None) -> dict:
     """Load and check a ``best.json``; returns it with ``rep`` (the
     ``Representation``), ``task`` (a validated ``[task]`` table, or None in
     files older than tasks) and ``genome`` (an array) filled in. Bad files
-    raise ``ConfigError``."""
+    raise ``ConfigError``. ``text``: the file's contents, read elsewhere (a
+    study's summaries dataset); ``path`` then only names it in errors."""
     from evomod.config import _validate_model
     from evomod.problems.tasks import TASKS
     from evomod.representations.base import REPRESENTATIONS
 
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8") if text is None else text)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such genome file", "genome") from None
     except OSError as exc:

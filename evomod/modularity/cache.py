@@ -10,6 +10,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from evomod.io.files import file_mode
+
 
 def _json_float(x):
     return None if math.isnan(x) else x  # null, not the non-standard NaN token
@@ -109,6 +111,7 @@ class DegreeCache:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
+            os.chmod(tmp, file_mode())  # mkstemp's 0600 would hide a shared cache from colleagues
             os.replace(tmp, self.path)  # readers see the old file or the new one, never half
         except BaseException:
             if os.path.exists(tmp):
