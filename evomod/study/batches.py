@@ -10,12 +10,10 @@ as they pile up and at the end (``store.compact``).
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import tempfile
 import time
-import traceback
 from pathlib import Path
 
 import numpy as np
@@ -64,17 +62,16 @@ class Writer:
         self.since = None
         self.checkpoints: list[Path] = []
 
-    def add(self, spec, res, checkpoint: Path) -> bool:
-        """Queue one run's outcome (``execute``'s tuple); True if it finished."""
-        meta = spec.meta()
-        if res[0] == "ok" and len(res) == 3:
-            self.batch.add(res[1], res[2])
-        else:
-            error, wall = (res[1], res[2]) if res[0] == "failed" else ("unexpected result", math.nan)
-            self.batch.add(_results.failure_row(meta, self.caps[meta["cell_index"]], error, wall))
-        self.checkpoints.append(checkpoint)
+    def add(self, rows: list[dict], records: pa.Table | None, checkpoints: list[Path]) -> int:
+        """Queue the outcome of some runs (``execute_many``'s); returns how many finished."""
+        for row in rows:
+            self.batch.add(row)
+        if records is not None and records.num_rows:
+            self.batch.records.append(records)
+            self.batch.n_rows += records.num_rows
+        self.checkpoints += checkpoints
         self.since = self.since or time.monotonic()
-        return res[0] == "ok"
+        return sum(r["status"] in store.DONE for r in rows)
 
     def due(self) -> bool:
         return bool(self.batch) and (len(self.batch) >= self.batch_runs or self.batch.n_rows >= self.batch_rows
@@ -158,8 +155,3 @@ def restore_run_dirs(out: Path) -> int:
         records = _results.read_records(out, filter=ds.field("run_id").isin(ids))
         written += write_run_dirs(out, t.to_pylist(), [records])
     return written
-
-
-def failure_text(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(exc))
-

@@ -1,22 +1,22 @@
-"""Running a study's runs on Dask ``distributed``: one task = one whole run.
+"""Running a study's runs on Dask ``distributed``.
 
 Workers are processes with one thread each (the numba kernels hold the
 GIL): a ``LocalCluster`` by default, an existing scheduler with
-``scheduler=``, or a batch system through dask-jobqueue. Workers compute;
-this process writes every result (``evomod.io.run_dir.write_run``), so only the
-modularity cache file needs a file system the workers share.
+``scheduler=``, or a batch system through dask-jobqueue
+(``evomod.study.clusters``). One task is one whole run, or for short runs a
+few whole runs of one cell (about ``TASK_SECONDS`` of work, so that Dask's
+own cost per task, a few milliseconds, stays small beside it). At most
+``WINDOW`` runs are in flight: the scheduler's and this process's memory do
+not grow with the study. Workers compute and shape the results; this
+process writes them in batches (``evomod.study.batches``), so only the
+modularity cache file and the checkpoints need a file system the workers
+share.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import logging
 import math
-import os
-import re
-import shutil
-import subprocess
 import sys
 import time
 import tomllib
@@ -32,47 +32,50 @@ from evomod.registry import ConfigError
 from evomod.study import legacy, store
 from evomod.study import results as _results
 from evomod.study.batches import BATCH_RUNS, BATCH_SECONDS, Writer, restore_run_dirs
+from evomod.study.clusters import connect
 from evomod.study.lock import LOCK_FILE, StudyLock
-from evomod.study.spec import CLUSTER_KINDS, RunSpec, Study, expand, load_study, manifest
+from evomod.study.spec import RunSpec, Study, expand, load_study, manifest
 
-CONNECT_TIMEOUT = 5  # seconds to reach a --scheduler
 RETRIES = 2  # resubmissions of a task whose worker died
-_SUBMIT = {"slurm": "sbatch", "pbs": "qsub", "sge": "qsub", "lsf": "bsub"}
-_CLASS = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster"}
-_LOCAL_OPTIONS = ("n_workers", "memory_limit")
-# a command that fails when the batch system's controller cannot be reached (jobqueue would only log it)
-_PREFLIGHT = {"slurm": ["sinfo", "-h", "-o", "%P"], "pbs": ["qstat", "-B"], "sge": ["qstat"], "lsf": ["bqueues"]}
-PREFLIGHT_TIMEOUT = 30
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{exc.__class__.__name__}: {text[0]}" if text else exc.__class__.__name__
 
 
 # --- on the workers ------------------------------------------------------------------------
 
-def execute(config, checkpoint=None, checkpoint_every=1000, meta=None, axes=None, source=""):
-    """One run; returns ("ok", RunResult), or with ``meta`` (the run's identity
-    columns) and ``axes`` (study.json's) ("ok", summaries row, records table)
-    ready for the study's datasets (``evomod.study.results.payload``); a run
-    that raised gives ("failed", traceback text, seconds). With
-    ``checkpoint`` (a path the workers can reach), the run saves its state
-    there every ``checkpoint_every`` generations and a retried or restarted
-    run resumes from it, to exactly the uninterrupted records."""
+def execute(config, checkpoint=None, checkpoint_every=1000):
+    """One run; returns ("ok", RunResult) or ("failed", traceback text, seconds).
+    With ``checkpoint`` (a path the workers can reach), the run saves its
+    state there every ``checkpoint_every`` generations and a retried or
+    restarted run resumes from it, to exactly the uninterrupted records."""
     from evomod import engine
 
     started = time.perf_counter()
     try:
-        result = engine.run(config, checkpoint=checkpoint, checkpoint_every=checkpoint_every)
+        return ("ok", engine.run(config, checkpoint=checkpoint, checkpoint_every=checkpoint_every))
     except Exception:
         return ("failed", traceback.format_exc(), time.perf_counter() - started)
-    if meta is None:
-        return ("ok", result)
-    try:
-        return ("ok", *_results.payload(result, meta, config.generations, axes, source))
-    except Exception:
-        return ("failed", "writing the run failed:\n" + traceback.format_exc(), result.wall_seconds)
+
+
+def execute_many(cell_config, runs, checkpoint_every, axes, name):
+    """Several runs of one cell, one after another: ``runs`` holds (seed, meta,
+    checkpoint path) per run. Returns (summaries rows, records table): the
+    rows of finished runs carry summary.json and best.json
+    (``evomod.study.results.payload``), those of failed runs the traceback."""
+    import pyarrow as pa
+
+    rows, tables = [], []
+    for seed, meta, checkpoint in runs:
+        config = cell_config.model_copy(update={"seed": seed})
+        res = execute(config, checkpoint, checkpoint_every)
+        if res[0] == "ok":
+            try:
+                row, table = _results.payload(res[1], meta, config.generations, axes, f"{name}:{meta['run_id']}")
+                rows.append(row)
+                tables.append(table)
+                continue
+            except Exception:
+                res = ("failed", "writing the run failed:\n" + traceback.format_exc(), res[1].wall_seconds)
+        rows.append(_results.failure_row(meta, config.generations, res[1], res[2]))
+    return rows, (pa.concat_tables(tables) if tables else None)
 
 
 def _warm_up(configs, directed_flags) -> None:
@@ -128,94 +131,6 @@ def warm_up_configs(runs: list[RunSpec]) -> tuple[list, list]:
             mod = cfg.modularity.model_copy(update={"every": 0, "cache": ""})
             configs.append(cfg.model_copy(update={"generations": 2, "modularity": mod}))
     return configs, sorted(directed)
-
-
-# --- clusters ------------------------------------------------------------------------------
-
-def connect(study: Study, n_tasks: int, scheduler=None, kind=None, jobs=None, workers=None, processes=True,
-            log_directory=None):
-    """A ``distributed.Client`` and the cluster it started (or None); bad input or an
-    unreachable cluster is a one-line ``ConfigError``."""
-    from distributed import Client
-
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except Exception as exc:
-            raise ConfigError(f"--scheduler {scheduler}: cannot connect within {CONNECT_TIMEOUT} s "
-                              f"({_first_line(exc)})", "--scheduler") from None
-        return client, None
-    table = study.cluster
-    kind = kind or table.get("kind", "local")
-    if kind not in CLUSTER_KINDS:
-        raise ConfigError(f"--cluster {kind}: allowed: {', '.join(CLUSTER_KINDS)}", "--cluster")
-    # the [cluster] options apply unless the table names another kind
-    options = {k: v for k, v in table.items() if k != "kind"} if table.get("kind", kind) == kind else {}
-    if kind == "local":
-        from distributed import LocalCluster
-
-        bad = [k for k in options if k not in _LOCAL_OPTIONS]
-        if bad:
-            raise ConfigError(f"cluster.{bad[0]}: not an option of a local cluster "
-                              f"(allowed: {', '.join(_LOCAL_OPTIONS)})", f"cluster.{bad[0]}")
-        if jobs is not None:
-            raise ConfigError("--jobs: applies to --cluster slurm|pbs|sge|lsf; a local cluster takes --workers",
-                              "--jobs")
-        n = workers or options.get("n_workers") or os.cpu_count() or 1
-        extra = {"memory_limit": options["memory_limit"]} if "memory_limit" in options else {}
-        cluster = LocalCluster(n_workers=max(1, min(n, n_tasks)), threads_per_worker=1, processes=processes,
-                               dashboard_address=None, silence_logs=logging.ERROR, **extra)
-        return Client(cluster), cluster
-    if workers is not None:
-        raise ConfigError(f"--workers: applies to a local cluster; --cluster {kind} takes --jobs", "--workers")
-    submit = _SUBMIT[kind]
-    if shutil.which(submit) is None:
-        raise ConfigError(f"--cluster {kind}: `{submit}` not found on PATH; is {kind.upper()} installed "
-                          "on this machine?", "--cluster")
-    _preflight(kind)
-    import dask_jobqueue
-
-    cls = getattr(dask_jobqueue, _CLASS[kind])
-    njobs = jobs or options.pop("jobs", None) or min(n_tasks, 8)
-    options.pop("jobs", None)
-    if type(njobs) is not int or njobs < 1:
-        raise ConfigError(f"cluster.jobs = {njobs!r}: must be an integer >= 1", "cluster.jobs")
-    options.setdefault("cores", 1)
-    options.setdefault("processes", options["cores"])  # one thread per worker
-    options.setdefault("memory", "2GB")
-    options.setdefault("silence_logs", "error")
-    if log_directory is not None:  # the jobs' stdout/stderr (default: slurm-N.out in the current directory)
-        options.setdefault("log_directory", str(Path(log_directory).resolve()))
-    try:
-        cluster = cls(**options)
-    except (TypeError, ValueError) as exc:
-        bad = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
-        if bad:
-            raise ConfigError(f"cluster.{bad.group(1)}: not an option of dask_jobqueue.{cls.__name__}",
-                              f"cluster.{bad.group(1)}") from None
-        raise ConfigError(f"[cluster] for {kind}: {_first_line(exc).rstrip(':')} (options go to "
-                          f"dask_jobqueue.{cls.__name__})", "cluster") from None
-    try:
-        cluster.scale(jobs=njobs)
-        return Client(cluster), cluster
-    except Exception as exc:
-        cluster.close()
-        raise ConfigError(f"--cluster {kind}: cannot submit jobs ({_first_line(exc)})", "--cluster") from None
-
-
-def _preflight(kind: str) -> None:
-    cmd = _PREFLIGHT[kind]
-    if shutil.which(cmd[0]) is None:
-        return
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PREFLIGHT_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise ConfigError(f"--cluster {kind}: `{' '.join(cmd)}` did not answer within {PREFLIGHT_TIMEOUT} s; "
-                          "is the controller up?", "--cluster") from None
-    if proc.returncode != 0:
-        why = (proc.stderr or proc.stdout).strip().splitlines()
-        raise ConfigError(f"--cluster {kind}: `{' '.join(cmd)}` failed ({why[0] if why else proc.returncode})",
-                          "--cluster")
 
 
 # --- the study -----------------------------------------------------------------------------
@@ -276,12 +191,45 @@ class Outcome:
         return " ".join(parts)
 
 
-WINDOW = 1000  # tasks in flight at most: the scheduler's and this process's memory stay flat
+WINDOW = 1000  # runs in flight at most: the scheduler's and this process's memory stay flat
+TASK_SECONDS = 0.25  # work per task aimed at when runs are short
+MAX_PER_TASK = 100
 POLL = 0.005  # seconds between looks for finished tasks when none is ready
 
 
 def _checkpoint_file(out: Path, spec: RunSpec) -> Path:
     return out / "checkpoints" / f"{spec.run_id}.npz"
+
+
+class _Feed:
+    """The pending runs, cut into tasks of one cell's runs each: one run per
+    task until the first results tell how long a run takes, then as many as
+    fill ``TASK_SECONDS`` (at most ``MAX_PER_TASK``)."""
+
+    def __init__(self, pending: list[RunSpec]):
+        self.pending, self.next = pending, 0
+        self.seconds = None  # a run's wall time, a moving average
+
+    def observe(self, rows: list[dict]) -> None:
+        for r in rows:
+            w = r.get("wall_seconds")
+            if w is not None and math.isfinite(w):
+                self.seconds = w if self.seconds is None else 0.8 * self.seconds + 0.2 * w
+
+    def take(self) -> list[RunSpec]:
+        size = 1 if self.seconds is None else int(min(MAX_PER_TASK, max(1, TASK_SECONDS / max(self.seconds, 1e-4))))
+        task, cell = [], None
+        while self.next < len(self.pending) and len(task) < size:
+            spec = self.pending[self.next]
+            if cell is not None and spec.cell.index != cell:
+                break
+            cell = spec.cell.index
+            task.append(spec)
+            self.next += 1
+        return task
+
+    def __bool__(self) -> bool:
+        return self.next < len(self.pending)
 
 
 def _run_all(client, pending: list[RunSpec], out: Path, man: dict, writer: Writer, total: int, progress: bool,
@@ -293,24 +241,28 @@ def _run_all(client, pending: list[RunSpec], out: Path, man: dict, writer: Write
     token = uuid.uuid4().hex[:8]
     (out / "checkpoints").mkdir(exist_ok=True)
     axes, name = man["axes"], man["name"]
-    queue = iter(pending)
-    spec_of: dict = {}
+    feed = _Feed(pending)
+    tasks: dict = {}  # key -> (specs, future)
     done = as_completed()
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
 
-    def submit(n: int) -> None:
-        for spec in itertools.islice(queue, n):
-            fut = client.submit(execute, spec.config, str(_checkpoint_file(out, spec).resolve()), checkpoint_every,
-                                spec.meta(), axes, f"{name}:{spec.run_id}", key=f"evomod-{spec.run_id}-{token}",
-                                pure=False, retries=retries)
-            spec_of[fut.key] = (spec, fut)
+    def submit(limit: int) -> None:
+        in_flight = sum(len(specs) for specs, _ in tasks.values())
+        while feed and in_flight < limit:
+            specs = feed.take()
+            runs = [(s.seed, s.meta(), str(_checkpoint_file(out, s).resolve())) for s in specs]
+            fut = client.submit(execute_many, specs[0].cell.config, runs, checkpoint_every, axes, name,
+                                key=f"evomod-{specs[0].run_id}-{len(specs)}-{token}", pure=False, retries=retries)
+            tasks[fut.key] = (specs, fut)
             done.add(fut)
+            in_flight += len(specs)
 
     finished = failed = 0
     bar = tqdm(total=total, initial=total - len(pending), unit="run", dynamic_ncols=True, disable=not progress)
     bar.set_postfix(failed=0)
     try:
-        submit(WINDOW)
-        while spec_of:
+        submit(2 * n_workers)  # one run each, to learn how long a run takes
+        while tasks:
             ready = done.next_batch(block=False) if done.has_ready() else []
             if not ready:
                 if writer.due():
@@ -318,23 +270,25 @@ def _run_all(client, pending: list[RunSpec], out: Path, man: dict, writer: Write
                 time.sleep(POLL)
                 continue
             for fut in ready:
-                spec, _ = spec_of.pop(fut.key)
+                specs, _ = tasks.pop(fut.key)
                 try:
-                    res = fut.result()
+                    rows, table = fut.result()
                 except Exception as exc:  # the worker died (KilledWorker) or the task was lost
-                    res = ("failed", "".join(traceback.format_exception(exc)), math.nan)
+                    text = "".join(traceback.format_exception(exc))
+                    rows = [_results.failure_row(s.meta(), s.cell.config.generations, text, math.nan) for s in specs]
+                    table = None
                 fut.release()
-                if writer.add(spec, res, _checkpoint_file(out, spec)):
-                    finished += 1
-                else:
-                    failed += 1
-            submit(len(ready))
-            bar.update(len(ready))
+                feed.observe(rows)
+                ok = writer.add(rows, table, [_checkpoint_file(out, s) for s in specs])
+                finished += ok
+                failed += len(rows) - ok
+                bar.update(len(rows))
+            submit(WINDOW)
             bar.set_postfix(failed=failed, refresh=False)
             if writer.due():
                 writer.flush()
     except KeyboardInterrupt:
-        client.cancel([f for _, f in spec_of.values()])
+        client.cancel([f for _, f in tasks.values()])
         return finished, failed, True
     finally:
         bar.close()
