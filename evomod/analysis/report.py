@@ -275,6 +275,7 @@ def write_report(out: Path) -> Report:
     """Write report.md, report.json and the PNGs into the study directory ``out``."""
     out = Path(out)
     manifest, conds = conditions(out)
+    _check_writable(out)
     tests = mann_whitney(conds)
     files = []
     made = {"fitness": plot_bands(out, conds, "best_fitness", "best fitness", out / PLOTS["fitness"]),
@@ -302,6 +303,18 @@ def write_report(out: Path) -> Report:
     write_text(out / "report.md", _markdown(manifest, conds, tests, made, adapted))
     files[:0] = [out / "report.md", out / "report.json"]
     return Report(out, files, data)
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse, in one line and before any work, a study directory the report cannot be written into."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=out, prefix=".report."):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{out}: cannot write the report there ({exc.strerror or exc.__class__.__name__}); "
+                          "copy the study directory somewhere writable", "study_dir") from None
 
 
 def _markdown(manifest: dict, conds: list[Condition], tests: list[dict], made: dict, adapted: bool = False) -> str:

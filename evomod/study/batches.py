@@ -89,7 +89,9 @@ class Writer:
                     path.unlink(missing_ok=True)
                 if self.keep_run_dirs:
                     write_run_dirs(self.out, done, batch.records)
-            store.compact(self.out, self.parts, self.batch_runs, self.batch_rows, force=final)
+            # merged up to the default batch size, whatever batches this start commits
+            store.compact(self.out, self.parts, max(self.batch_runs, BATCH_RUNS), max(self.batch_rows, BATCH_ROWS),
+                          force=final)
 
 
 def write_run_dirs(out: Path, rows: list[dict], records: list[pa.Table]) -> int:

@@ -278,10 +278,13 @@ def write_runs_table(out: Path, manifest: dict | None = None) -> pa.Table:
 
 
 def rebuild(out: Path) -> pa.Table:
-    """Rewrite runs.parquet from the committed results (where the directory
-    can be written); returns its table."""
+    """Check the committed parts (``store.check``: a damaged one is a one-line
+    ``ConfigError``), rewrite runs.parquet from them (where the directory can
+    be written) and return its table."""
     out = Path(out)
     manifest = read_manifest(out)
+    if not is_legacy(manifest):
+        store.check(out)
     table = runs_table(out, manifest)
     try:
         atomic_write(out / "runs.parquet", lambda tmp: pq.write_table(table, tmp))

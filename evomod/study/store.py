@@ -225,6 +225,20 @@ def _damage(out: Path, entry: dict) -> str:
     return ""
 
 
+def check(out) -> dict:
+    """The parts list, once every listed part is what was written (sizes, CRC-32,
+    row counts); a damaged part is a one-line ``ConfigError``. For readers
+    (``evomod report``), which change nothing."""
+    out = Path(out)
+    parts = read_parts(out)
+    for p in parts["parts"]:
+        why = _damage(out, p)
+        if why:
+            raise ConfigError(f"{out}: {why}; run the study again to set the part aside and recompute its "
+                              f"{p['runs']} run(s)", "study_dir")
+    return parts
+
+
 def open_store(out, warn=None) -> dict:
     """Check what a writer may trust before it starts; returns the parts list.
 
