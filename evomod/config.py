@@ -92,6 +92,14 @@ class EngineParams(Section):
         "is capped to it)"))
 
 
+class RecordsParams(Section):
+    every: int = Field(1, ge=1, le=1_000_000_000, description=(
+        "write every k-th generation's records, plus each goal switch and the generation before it, each "
+        "new best performance within a goal's epoch (solve events), the last measured generation before "
+        "a switch and the last 10% of the generations in full, so that every measure of the reports is "
+        "unchanged (evomod.io.thinning); 1 writes every generation"))
+
+
 class Config(Section):
     description: str = Field("", description="one line saying what this experiment is")
     generations: int = Field(10_000, ge=1, le=1_000_000_000, description="generation cap")
@@ -107,6 +115,7 @@ class Config(Section):
     schedule: SerializeAsAny[Section]
     modularity: ModularityParams = ModularityParams()
     engine: EngineParams = EngineParams()
+    records: RecordsParams = RecordsParams()
 
 
 # --- validation ---------------------------------------------------------------

@@ -27,6 +27,8 @@ MODULES = [
     "evomod.bench.anytime",
     "evomod.bench.stats",
     "evomod.bench.ioh",
+    "evomod.study.seeding",
+    "evomod.io.thinning",
 ]
 
 DOCTESTED = [

@@ -9,6 +9,7 @@ import shutil
 import time
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
@@ -17,7 +18,7 @@ from scipy.stats import mannwhitneyu
 from evomod import engine
 from evomod.cli import main
 from evomod.modularity import DegreeCache
-from evomod.study import expand, load_study, run_seed, run_study
+from evomod.study import documents, expand, load_study, run_seed, run_study
 
 pytest.importorskip("distributed")
 
@@ -68,6 +69,35 @@ def rows(out):
 def records(out):
     table = pq.read_table(out / "records")
     return table.sort_by([("run_id", "ascending"), ("generation", "ascending")])
+
+
+def drop(out, run_ids):
+    """Make ``run_ids`` not done, as if their batch had never been committed:
+    every part is rewritten without them (the checks of a resume pass)."""
+    import pyarrow.compute as pc
+
+    from evomod.study import store
+    from evomod.study.results import read_manifest, records_schema, summaries_schema
+
+    manifest = read_manifest(out)
+    parts = store.read_parts(out)
+    old = list(parts["parts"])
+    keep = lambda t: t.filter(pc.invert(pc.is_in(t.column("run_id"), pa.array(list(run_ids)))))  # noqa: E731
+    batch = store.Batch()
+    for kind, files in ((store.SUMMARIES, store.part_files(out, parts, store.SUMMARIES)),
+                        (store.RECORDS, store.part_files(out, parts, store.RECORDS))):
+        for f in files:
+            t = keep(pq.read_table(f))
+            if kind == store.SUMMARIES:
+                batch.rows += t.to_pylist()
+            elif t.num_rows:
+                batch.records.append(t)
+                batch.n_rows += t.num_rows
+    parts["parts"] = []
+    store.commit(out, parts, batch, records_schema(manifest), summaries_schema(manifest))
+    for p in old:
+        for kind in (store.RECORDS, store.SUMMARIES):
+            (out / kind / f"{p['name']}.parquet").unlink(missing_ok=True)
 
 
 def same_table(a, b):
@@ -138,17 +168,24 @@ def test_one_and_two_workers_agree(studies):
     assert same_table(r1, r2)
     for out in (one, two):
         assert (out / "study.toml").read_text() == STUDY
-        assert sorted(p.name for p in (out / "runs").iterdir()) == sorted(r["run_id"] for r in rows(out))
+        # one part: 6 runs are one batch; no run folders, no per-run files
+        assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(
+            ["study.toml", "study.json", "study.lock", "parts.json", "runs.parquet", "qm-cache.json",
+             *(f"{kind}/{p['name']}.parquet" for p in json.loads((out / "parts.json").read_text())["parts"]
+               for kind in ("records", "summaries"))])
+        assert len(json.loads((out / "parts.json").read_text())["parts"]) == 1
+        assert set(documents(out, [r["run_id"] for r in rows(out)], "best")) == {r["run_id"] for r in rows(out)}
 
 
 def test_tables(studies):
     _, one, _, _ = studies
     table = rows(one)
     assert {r["status"] for r in table} <= {"finished", "solved"}
+    summaries = documents(one, [r["run_id"] for r in table], "summary")
     for r in table:
         assert r["condition"] == r["cell"] and r["generation_cap"] == GENS and r["error"] is None
         assert np.isfinite(r["final_q"])
-        summary = json.loads((one / "runs" / r["run_id"] / "summary.json").read_text())
+        summary = json.loads(summaries[r["run_id"]])
         assert summary["config"]["seed"] == r["seed"]
         assert r["final_qm"] == ("NaN" if summary["modularity"]["qm"] is None else summary["modularity"]["qm"])
         assert json.loads(r["first_solved"]) == summary["first_solved"]
@@ -165,22 +202,23 @@ def test_shared_cache_file(studies):
     for out in (one, two):
         cache = DegreeCache(out / "qm-cache.json")
         assert len(cache) > 0 and all(k[1] == 7 for k in cache.entries())
-        summary = json.loads(next((out / "runs").iterdir()).joinpath("summary.json").read_text())
+        summary = json.loads(next(iter(documents(out, [rows(out)[0]["run_id"]], "summary").values())))
         assert summary["config"]["modularity"]["cache"] == str((out / "qm-cache.json").resolve())
 
 
-def test_resume_skips_finished_runs(studies, tmp_path):
+def test_resume_skips_finished_runs(studies, tmp_path, monkeypatch):
     path, one, _, _ = studies
     out = tmp_path / "resumed"
     shutil.copytree(one, out)
     before = rows(out)
     victim = before[1]["run_id"]
-    shutil.rmtree(out / "runs" / victim)
-    (out / "records" / f"{victim}.parquet").unlink()
-    kept = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    drop(out, [victim])
+    ran = []
+    real = engine.run
+    monkeypatch.setattr(engine, "run", lambda config, *a, **k: ran.append(config.seed) or real(config, *a, **k))
     outcome = run_study(path, out, workers=1, processes=False, progress=False)
     assert (outcome.skipped, outcome.finished, outcome.failed) == (N_RUNS - 1, 1, 0)
-    assert {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir() if p.name != victim} == kept
+    assert before[1]["seed"] in ran and not {r["seed"] for r in before if r["run_id"] != victim} & set(ran)
     assert rows(out) == before and same_table(records(out), records(one))
     # nothing left to do: no cluster is started at all
     again = run_study(path, out, progress=False, scheduler="tcp://127.0.0.1:9")
@@ -198,8 +236,7 @@ def test_interrupted_run_resumes_from_its_checkpoint(studies, tmp_path, monkeypa
     shutil.copytree(one, out)
     write(out / "study.toml", text)
     victim = rows(out)[0]["run_id"]
-    shutil.rmtree(out / "runs" / victim)
-    (out / "records" / f"{victim}.parquet").unlink()
+    drop(out, [victim])
     spec = next(r for r in expand(load_study(write(tmp_path / "tiny.toml", text)), out) if r.run_id == victim)
     ck = out / "checkpoints" / f"{victim}.npz"
     ck.parent.mkdir(exist_ok=True)
@@ -240,15 +277,13 @@ def test_failing_run_is_recorded_and_retried(studies, tmp_path, monkeypatch):
     failed = table[bad_seed]
     assert failed["status"] == "failed"
     assert "Traceback" in failed["error"] and "RuntimeError: boom in the engine" in failed["error"]
-    assert not (out / "runs" / failed["run_id"]).exists()
-    assert json.loads((out / "failed" / f"{failed['run_id']}.json").read_text())["error"] == failed["error"]
+    assert documents(out, [failed["run_id"]], "best") == {} and not (out / "failed").exists()
     assert all(r["status"] != "failed" for s, r in table.items() if s != bad_seed)
     assert main(["report", str(out)]) == 0  # a report with a failed run
     monkeypatch.setattr(engine, "run", real_run)
     outcome = run_study(path, out, workers=1, processes=False, progress=False)
     assert (outcome.skipped, outcome.finished, outcome.failed) == (N_RUNS - 1, 1, 0)
-    assert not (out / "failed" / f"{failed['run_id']}.json").exists()
-    assert rows(out) == rows(one)
+    assert rows(out) == rows(one) and same_table(records(out), records(one))
 
 
 # --- bad input -----------------------------------------------------------------------------
@@ -289,8 +324,7 @@ def test_unreachable_scheduler_and_missing_sbatch(studies, tmp_path, capsys, mon
     path, one, _, _ = studies
     out = tmp_path / "kept"
     shutil.copytree(one, out)
-    victim = rows(out)[0]["run_id"]
-    shutil.rmtree(out / "runs" / victim)  # something to run
+    drop(out, [rows(out)[0]["run_id"]])  # something to run
     before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
     started = time.perf_counter()
     assert main(["study", str(path), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9", "-q"]) == 2

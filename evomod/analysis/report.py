@@ -125,23 +125,24 @@ def _thin(gens: np.ndarray) -> np.ndarray:
 
 def curves(out: Path, cond: Condition, column: str) -> tuple[np.ndarray, np.ndarray]:
     """(generations, values runs x generations) of one column for one condition,
-    NaN where a run stopped early or did not measure; sampled to MAX_POINTS."""
+    NaN where a run stopped early, did not measure or did not write the
+    generation (``records.every``); sampled to MAX_POINTS."""
     import pyarrow as pa
     import pyarrow.dataset as ds
 
+    from evomod.study.results import read_records
+
     if not cond.run_ids:
         return np.zeros(0, np.int64), np.zeros((0, 0))
-    data = ds.dataset(Path(out) / "records", format="parquet")
     where = ds.field("run_id").isin(pa.array(cond.run_ids))
     if column in SPARSE:  # measured every k-th generation: keep those
         where = where & ~ds.field(column).is_nan()
-        gens = _thin(np.unique(data.to_table(columns=["generation"], filter=where).column("generation").to_numpy()))
-    else:
-        gens = _thin(np.arange(cond.cap))
+    # the generations written (all of them, unless records.every thinned them)
+    gens = _thin(np.unique(read_records(out, ["generation"], where).column("generation").to_numpy()))
     if len(gens) == 0:
         return gens, np.zeros((len(cond.run_ids), 0))
     where = where & ds.field("generation").isin(pa.array(gens))
-    t = data.to_table(columns=["run_id", "generation", column], filter=where)
+    t = read_records(out, ["run_id", "generation", column], where)
     row = {r: i for i, r in enumerate(cond.run_ids)}
     values = np.full((len(cond.run_ids), len(gens)), np.nan)
     ri = np.array([row[r] for r in t.column("run_id").to_pylist()], dtype=np.int64)
@@ -274,6 +275,7 @@ def write_report(out: Path) -> Report:
     """Write report.md, report.json and the PNGs into the study directory ``out``."""
     out = Path(out)
     manifest, conds = conditions(out)
+    _check_writable(out)
     tests = mann_whitney(conds)
     files = []
     made = {"fitness": plot_bands(out, conds, "best_fitness", "best fitness", out / PLOTS["fitness"]),
@@ -301,6 +303,18 @@ def write_report(out: Path) -> Report:
     write_text(out / "report.md", _markdown(manifest, conds, tests, made, adapted))
     files[:0] = [out / "report.md", out / "report.json"]
     return Report(out, files, data)
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse, in one line and before any work, a study directory the report cannot be written into."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=out, prefix=".report."):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{out}: cannot write the report there ({exc.strerror or exc.__class__.__name__}); "
+                          "copy the study directory somewhere writable", "study_dir") from None
 
 
 def _markdown(manifest: dict, conds: list[Condition], tests: list[dict], made: dict, adapted: bool = False) -> str:

@@ -28,8 +28,10 @@ FORMAT = "evomod-checkpoint/1"
 
 
 def config_digest(config) -> str:
-    """Identity of the experiment a checkpoint belongs to."""
-    return hashlib.sha256(json.dumps(to_dict(config), sort_keys=True).encode()).hexdigest()[:16]
+    """Identity of the experiment a checkpoint belongs to (``records`` only
+    thins what is written, so a checkpoint serves any ``records.every``)."""
+    data = {k: v for k, v in to_dict(config).items() if k != "records"}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def save(path: Path, config, t: int, pop, state: np.ndarray, records, first_solved: dict,

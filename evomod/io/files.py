@@ -25,6 +25,41 @@ from pathlib import Path
 
 from evomod.registry import ConfigError
 
+
+def umask() -> int:
+    """The process's umask, read without changing it where Linux tells it
+    (``/proc/self/status``); elsewhere set and restored at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0666 less the umask (mkstemp's are 0600)."""
+    return 0o666 & ~umask()
+
+
+def fsync_dir(folder) -> None:
+    """Make a rename in ``folder`` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 STALE_SECONDS = 600  # no write takes this long; a temporary this old is a leftover
 _HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[0-9a-f]+\.tmp(\.[^.]*)?$")
@@ -83,7 +118,7 @@ def clean_stale(path: Path, max_age: float = STALE_SECONDS) -> list[Path]:
     return removed
 
 
-def atomic_write(path, write: Callable[[Path], object]) -> Path:
+def atomic_write(path, write: Callable[[Path], object], durable: bool = False) -> Path:
     """``write(tmp)`` into a temporary file beside ``path``, then rename it
     over ``path``: readers see the old file or the new one.
 
@@ -91,7 +126,8 @@ def atomic_write(path, write: Callable[[Path], object]) -> Path:
     still work) and exists already, created with the umask's permissions;
     ``write`` must write exactly that file (``np.savez`` given a name not
     ending in .npz would add the suffix: pass it an open file instead). The
-    file is synced to disk before the rename."""
+    file is synced to disk before the rename; ``durable``: the folder too
+    after it, so that the rename survives a power cut once this returns."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(path)
@@ -108,6 +144,8 @@ def atomic_write(path, write: Callable[[Path], object]) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if durable:
+        fsync_dir(path.parent)
     return path
 
 

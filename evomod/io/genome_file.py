@@ -73,9 +73,10 @@ class GenomeFile(BaseModel):
     modularity: _Modularity = _Modularity()  # absent in files older than Q_m logging
 
 
-def _load_json(path: Path):
+def _load_json(path: Path, text: str | None = None):
     try:
-        return json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+        return json.loads(path.read_text(encoding="utf-8") if text is None else text,
+                          parse_constant=_refuse_constant)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such genome file", "genome") from None
     except OSError as exc:
@@ -96,13 +97,16 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
-def read_genome(path: Path) -> dict:
+def read_genome(path: Path, text: str | None = None) -> dict:
     """Load and check a ``best.json`` against :class:`GenomeFile`.
 
     Parameters
     ----------
     path : path-like
         A genome file written by ``evomod run`` (``OUT/best.json``).
+    text : str, optional
+        The file's contents, read elsewhere (a study's summaries dataset);
+        ``path`` then only names it in errors.
 
     Returns
     -------
@@ -137,7 +141,7 @@ def read_genome(path: Path) -> dict:
     from evomod.representations.base import REPRESENTATIONS
 
     path = Path(path)
-    raw = _load_json(path)
+    raw = _load_json(path, text)
     if not isinstance(raw, dict) or raw.get("format") != GENOME_FORMAT:
         raise ConfigError(f"{path}: 'format' must be {GENOME_FORMAT!r}", "format")
     try:

@@ -22,6 +22,7 @@ from evomod.config import to_dict
 from evomod.engine.results import RunResult
 from evomod.io.files import check_writable, clean_stale, temp_path
 from evomod.io.genome_file import genome_dict
+from evomod.io.thinning import kept
 from evomod.measures.adaptation import summary as adaptation_summary
 from evomod.registry import ConfigError
 
@@ -58,8 +59,13 @@ def default_out_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
 
 def records_table(result: RunResult) -> pa.Table:
     """The records as an Arrow table, one column per ``Records`` column in its
-    order (``goal`` as the goal names, dictionary-encoded)."""
+    order (``goal`` as the goal names, dictionary-encoded); with
+    ``records.every = k``, only the rows ``evomod.io.thinning.kept`` keeps."""
     cols = result.records.columns()
+    every = result.config.records.every
+    if every > 1:
+        mask = kept(cols, every, result.config.generations)
+        cols = {name: values[mask] for name, values in cols.items()}
     goal = pa.DictionaryArray.from_arrays(pa.array(cols["goal"], pa.int32()), pa.array(result.goal_names))
     return pa.table({name: (goal if name == "goal" else pa.array(values)) for name, values in cols.items()})
 

@@ -28,32 +28,66 @@ def measure(name: str, description: str):
     return decorate
 
 
+class StudyData:
+    """The records and documents of some runs of a study, read together on first
+    use (one scan of the datasets, not one per run)."""
+
+    COLUMNS = ("generation", "goal", "best_performance", "q", "qm", "connections")
+
+    def __init__(self, out: Path, run_ids: list[str]):
+        self.out, self.run_ids = Path(out), list(run_ids)
+        self._docs: dict = {}
+
+    def records(self, run_id: str) -> dict:
+        return self._by_run.get(run_id) or {name: np.zeros(0) for name in self.COLUMNS}
+
+    @cached_property
+    def _by_run(self) -> dict:
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        from evomod.study.results import read_records
+
+        t = read_records(self.out, ["run_id", *self.COLUMNS], ds.field("run_id").isin(pa.array(self.run_ids)))
+        t = t.sort_by([("run_id", "ascending"), ("generation", "ascending")])
+        ids = np.asarray(t.column("run_id").to_pylist(), dtype=object)
+        cols = {name: t.column(name).to_numpy() for name in self.COLUMNS}
+        if not len(ids):
+            return {}
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        ends = np.r_[starts[1:], len(ids)]
+        return {ids[a]: {name: v[a:b] for name, v in cols.items()} for a, b in zip(starts, ends)}
+
+    def document(self, run_id: str, kind: str) -> str:
+        if kind not in self._docs:
+            from evomod.study.results import documents
+
+            self._docs[kind] = documents(self.out, self.run_ids, kind)
+        return self._docs[kind][run_id]
+
+
 class RunView:
     """One finished run: its runs.parquet row, records and saved files, read lazily."""
 
-    def __init__(self, out: Path, row: dict, switch_at: int | None):
+    def __init__(self, out: Path, row: dict, switch_at: int | None, study: StudyData | None = None):
         self.out, self.row, self.switch_at = Path(out), row, switch_at
         self.cap = int(row["generation_cap"])
+        self.study = study or StudyData(out, [row["run_id"]])
 
     @cached_property
     def records(self) -> dict:
-        import pyarrow.parquet as pq
-
-        path = self.out / "records" / f"{self.row['run_id']}.parquet"
-        present = set(pq.read_schema(path).names)  # hierarchy, subproblems: absent in older studies
-        t = pq.read_table(path, columns=[c for c in ("generation", "goal", "best_performance", "q", "qm",
-                                                     "connections", "hierarchy", "subproblems") if c in present])
-        return {name: t.column(name).to_numpy() for name in t.column_names}
+        return self.study.records(self.row["run_id"])
 
     @cached_property
     def summary(self) -> dict:
-        return json.loads((self.out / "runs" / self.row["run_id"] / "summary.json").read_text(encoding="utf-8"))
+        return json.loads(self.study.document(self.row["run_id"], "summary"))
 
     @cached_property
     def best(self) -> dict:
         from evomod.io.genome_file import read_genome
 
-        return read_genome(self.out / "runs" / self.row["run_id"] / "best.json")
+        run_id = self.row["run_id"]
+        return read_genome(self.out / "summaries" / run_id / "best.json", text=self.study.document(run_id, "best"))
 
     @cached_property
     def beyond_q(self) -> dict:
@@ -145,7 +179,8 @@ def recovery(run: RunView) -> float:
     if t0 is None:
         return math.nan
     rec = run.records
-    after = [e for e in switches(rec["goal"], rec["best_performance"]) if e["generation"] > t0]
+    after = [e for e in switches(rec["goal"], rec["best_performance"], generation=rec["generation"])
+             if e["generation"] > t0]
     if len(after) < 2:
         return math.nan
     # the last epoch may be cut short by the cap: left out; a censored one counts as its length
@@ -173,7 +208,9 @@ def adaptation(run: RunView) -> float:
     target = run.before_switch("best_performance")
     after = rec["generation"] >= run.switch_at
     hit = np.flatnonzero(rec["best_performance"][after] >= target - 1e-12)
-    return float(hit[0]) if len(hit) else float(after.sum())
+    if len(hit):
+        return float(rec["generation"][after][hit[0]] - run.switch_at)
+    return float(run.row["generations_run"] - run.switch_at) if after.any() else 0.0
 
 
 @measure("left_right", "1 if the final best's best 2-way split puts the left and the right inputs in "
@@ -194,7 +231,8 @@ def _late(run: RunView, column: str = "best_performance") -> np.ndarray | None:
     """``column`` over the last 10% of the cap; None for a run that stopped early."""
     if run.row["generations_run"] < run.cap:
         return None
-    return run.records[column][-max(1, run.cap // 10):].astype(float)
+    rec = run.records
+    return rec[column][rec["generation"] >= run.cap - max(1, run.cap // 10)].astype(float)
 
 
 @measure("late_qm", "mean Q_m of the best over the last 10% of the generations, where measured and defined "
@@ -266,8 +304,9 @@ def collect(out: Path, exp: Experiment, names=None, rows: list[dict] | None = No
     result: dict[str, dict[str, np.ndarray]] = {labels[i]: {} for i in labels}
     for index, label in labels.items():
         single = label in exp.single_switch
-        runs = [RunView(out, r, periods[index] if single else None) for r in rows
-                if r["cell_index"] == index and r["status"] not in ("failed", "pending")]
+        chosen = [r for r in rows if r["cell_index"] == index and r["status"] not in ("failed", "pending")]
+        data = StudyData(out, [r["run_id"] for r in chosen])
+        runs = [RunView(out, r, periods[index] if single else None, data) for r in chosen]
         for name in names:
             result[label][name] = np.array([MEASURES[name](r) for r in runs], dtype=float)
     return result

@@ -66,10 +66,10 @@ def typical_run(exp: Experiment, rows: list[dict]) -> str | None:
 def draw_typical(out: Path, exp: Experiment, label: str, run_id: str) -> tuple[str, str]:
     from evomod.analysis.plots import draw_network
     from evomod.io.genome_file import read_genome
+    from evomod.study.results import documents
 
-    run_dir = out / "runs" / run_id
-    data = read_genome(run_dir / "best.json")
-    mod = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["modularity"]
+    data = read_genome(out / "summaries" / run_id / "best.json", text=documents(out, [run_id], "best")[run_id])
+    mod = json.loads(documents(out, [run_id], "summary")[run_id])["modularity"]
     labels = np.array(mod["labels"], dtype=np.int64)
     value = mod.get("qm") if exp.modularity == "qm" else mod.get("q")
     name = "Q_m" if exp.modularity == "qm" else "Q"

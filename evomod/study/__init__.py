@@ -32,22 +32,32 @@ seed index))``: neither depends on the order runs execute in, on the number
 of workers, or on where a cell sits in the grid.
 
 ``run_study`` expands it (``spec``), runs what is not finished yet on Dask
-(``execute``: one task per run, worker processes with one thread each) and
-writes the study directory (``results``)::
+(``execute``: one task per run, worker processes with one thread each, at
+most ``WINDOW`` tasks in flight) and writes the study directory in batches
+of runs (``batches``, ``store``)::
 
-    OUT/study.toml               the study file (a different one is refused)
-    OUT/study.json               axes, cells, runs (ids, seeds, swept values)
-    OUT/runs/<run_id>/           evomod.io.run_dir.write_run's directory; exists = finished
-    OUT/failed/<run_id>.json     traceback of a run that raised (retried on the next start)
-    OUT/records/<run_id>.parquet per-generation records with run_id, cell, the swept
-                                 keys and seed as columns: pyarrow.parquet.read_table(OUT / "records")
-                                 or pandas.read_parquet(OUT / "records") reads the whole study
-    OUT/runs.parquet             one row per run (status, generations to solve, final q/qm,
-                                 generations to a perfect best after each goal switch, ...)
-    OUT/qm-cache.json            Q_rand / Q_max per degree sequence, shared by the runs
-    OUT/checkpoints/<run_id>.npz a running run's state; a retried or restarted run resumes
-                                 from it to exactly the uninterrupted records (removed when done)
-    OUT/logs/                    batch jobs' output (--cluster slurm|pbs|sge|lsf)
+    OUT/study.toml       the study file (a different one is refused)
+    OUT/study.json       axes and cells; every run's id and seed follow from them
+    OUT/study.lock       held by the process writing the study (``lock``): a second one is refused
+    OUT/parts.json       the committed parts: a run is done once a listed part holds it
+    OUT/records/part-NNNNNN-TOKEN.parquet    per-generation records of a batch of runs, with run_id,
+                         cell, the swept keys and seed as columns: ``records_dataset(OUT)`` (pyarrow)
+                         or ``pandas.read_parquet(OUT / "records")`` reads the whole study
+    OUT/summaries/part-NNNNNN-TOKEN.parquet  one row per finished or failed run of a batch: the
+                         columns of runs.parquet, the error of a failed run, summary.json and
+                         best.json as text (``documents(OUT, run_ids, "best")``)
+    OUT/runs.parquet     one row per run (status, generations to solve, final q/qm, generations to
+                         a perfect best after each goal switch, ...), pending runs included
+    OUT/qm-cache.json    Q_rand / Q_max per degree sequence, shared by the runs
+    OUT/checkpoints/<run_id>.npz  a running run's state; a retried or restarted run resumes
+                         from it to exactly the uninterrupted records (removed once committed)
+    OUT/logs/            batch jobs' output (--cluster slurm|pbs|sge|lsf)
+    OUT/runs/<run_id>/   only with ``keep_run_dirs``: records.parquet, summary.json, best.json
+
+A study of 10^5 runs ends with a few hundred files (docs/studies-at-scale.md).
+A directory written by earlier versions, with a folder per run, is read as it
+is by ``evomod report`` and converted by the next ``evomod study`` on it
+(``legacy``).
 
 Notes: a worker that dies mid-run has its task rescheduled by Dask (up to
 ``distributed.scheduler.allowed-failures`` times) before the run is recorded
@@ -61,9 +71,10 @@ race: set ``NUMBA_CACHE_DIR`` to a node-local directory for the workers (e.g.
 workers at the same path (on batch clusters, put OUT on the shared file system).
 """
 
-from evomod.study.execute import Outcome, check_out, connect, run_study
-from evomod.study.results import rebuild, runs_table
+from evomod.study.execute import Outcome, check_out, connect, migrate_study, run_study
+from evomod.study.results import documents, read_records, rebuild, records_dataset, runs_table
 from evomod.study.spec import RunSpec, Study, cells, expand, load_study, manifest, run_seed
 
-__all__ = ["Outcome", "RunSpec", "Study", "cells", "check_out", "connect", "expand", "load_study", "manifest",
-           "rebuild", "run_seed", "run_study", "runs_table"]
+__all__ = ["Outcome", "RunSpec", "Study", "cells", "check_out", "connect", "documents", "expand", "load_study",
+           "manifest", "migrate_study", "read_records", "rebuild", "records_dataset", "run_seed", "run_study",
+           "runs_table"]

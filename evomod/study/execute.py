@@ -1,21 +1,23 @@
-"""Running a study's runs on Dask ``distributed``: one task = one whole run.
+"""Running a study's runs on Dask ``distributed``.
 
 Workers are processes with one thread each (the numba kernels hold the
 GIL): a ``LocalCluster`` by default, an existing scheduler with
-``scheduler=``, or a batch system through dask-jobqueue. Workers compute;
-this process writes every result (``evomod.io.run_dir.write_run``), so only the
-modularity cache file needs a file system the workers share.
+``scheduler=``, or a batch system through dask-jobqueue
+(``evomod.study.clusters``). One task is one whole run, or for short runs a
+few whole runs of one cell (about ``TASK_SECONDS`` of work, so that Dask's
+own cost per task, a few milliseconds, stays small beside it). At most
+``WINDOW`` runs are in flight: the scheduler's and this process's memory do
+not grow with the study. Workers compute and shape the results; this
+process writes them in batches (``evomod.study.batches``), so only the
+modularity cache file and the checkpoints need a file system the workers
+share.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import math
-import os
-import re
-import shutil
-import subprocess
+import sys
 import time
 import tomllib
 import traceback
@@ -25,23 +27,16 @@ from pathlib import Path
 
 import tomli_w
 
+from evomod.io.files import atomic_write
 from evomod.registry import ConfigError
+from evomod.study import legacy, store
 from evomod.study import results as _results
-from evomod.study.spec import CLUSTER_KINDS, RunSpec, Study, expand, load_study, manifest
+from evomod.study.batches import BATCH_RUNS, BATCH_SECONDS, Writer, restore_run_dirs
+from evomod.study.clusters import connect
+from evomod.study.lock import LOCK_FILE, StudyLock
+from evomod.study.spec import RunSpec, Study, expand, load_study, manifest
 
-CONNECT_TIMEOUT = 5  # seconds to reach a --scheduler
 RETRIES = 2  # resubmissions of a task whose worker died
-_SUBMIT = {"slurm": "sbatch", "pbs": "qsub", "sge": "qsub", "lsf": "bsub"}
-_CLASS = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster"}
-_LOCAL_OPTIONS = ("n_workers", "memory_limit")
-# a command that fails when the batch system's controller cannot be reached (jobqueue would only log it)
-_PREFLIGHT = {"slurm": ["sinfo", "-h", "-o", "%P"], "pbs": ["qstat", "-B"], "sge": ["qstat"], "lsf": ["bqueues"]}
-PREFLIGHT_TIMEOUT = 30
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{exc.__class__.__name__}: {text[0]}" if text else exc.__class__.__name__
 
 
 # --- on the workers ------------------------------------------------------------------------
@@ -58,6 +53,29 @@ def execute(config, checkpoint=None, checkpoint_every=1000):
         return ("ok", engine.run(config, checkpoint=checkpoint, checkpoint_every=checkpoint_every))
     except Exception:
         return ("failed", traceback.format_exc(), time.perf_counter() - started)
+
+
+def execute_many(cell_config, runs, checkpoint_every, axes, name):
+    """Several runs of one cell, one after another: ``runs`` holds (seed, meta,
+    checkpoint path) per run. Returns (summaries rows, records table): the
+    rows of finished runs carry summary.json and best.json
+    (``evomod.study.results.payload``), those of failed runs the traceback."""
+    import pyarrow as pa
+
+    rows, tables = [], []
+    for seed, meta, checkpoint in runs:
+        config = cell_config.model_copy(update={"seed": seed})
+        res = execute(config, checkpoint, checkpoint_every)
+        if res[0] == "ok":
+            try:
+                row, table = _results.payload(res[1], meta, config.generations, axes, f"{name}:{meta['run_id']}")
+                rows.append(row)
+                tables.append(table)
+                continue
+            except Exception:
+                res = ("failed", "writing the run failed:\n" + traceback.format_exc(), res[1].wall_seconds)
+        rows.append(_results.failure_row(meta, config.generations, res[1], res[2]))
+    return rows, (pa.concat_tables(tables) if tables else None)
 
 
 def _warm_up(configs, directed_flags) -> None:
@@ -115,94 +133,6 @@ def warm_up_configs(runs: list[RunSpec]) -> tuple[list, list]:
     return configs, sorted(directed)
 
 
-# --- clusters ------------------------------------------------------------------------------
-
-def connect(study: Study, n_tasks: int, scheduler=None, kind=None, jobs=None, workers=None, processes=True,
-            log_directory=None):
-    """A ``distributed.Client`` and the cluster it started (or None); bad input or an
-    unreachable cluster is a one-line ``ConfigError``."""
-    from distributed import Client
-
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except Exception as exc:
-            raise ConfigError(f"--scheduler {scheduler}: cannot connect within {CONNECT_TIMEOUT} s "
-                              f"({_first_line(exc)})", "--scheduler") from None
-        return client, None
-    table = study.cluster
-    kind = kind or table.get("kind", "local")
-    if kind not in CLUSTER_KINDS:
-        raise ConfigError(f"--cluster {kind}: allowed: {', '.join(CLUSTER_KINDS)}", "--cluster")
-    # the [cluster] options apply unless the table names another kind
-    options = {k: v for k, v in table.items() if k != "kind"} if table.get("kind", kind) == kind else {}
-    if kind == "local":
-        from distributed import LocalCluster
-
-        bad = [k for k in options if k not in _LOCAL_OPTIONS]
-        if bad:
-            raise ConfigError(f"cluster.{bad[0]}: not an option of a local cluster "
-                              f"(allowed: {', '.join(_LOCAL_OPTIONS)})", f"cluster.{bad[0]}")
-        if jobs is not None:
-            raise ConfigError("--jobs: applies to --cluster slurm|pbs|sge|lsf; a local cluster takes --workers",
-                              "--jobs")
-        n = workers or options.get("n_workers") or os.cpu_count() or 1
-        extra = {"memory_limit": options["memory_limit"]} if "memory_limit" in options else {}
-        cluster = LocalCluster(n_workers=max(1, min(n, n_tasks)), threads_per_worker=1, processes=processes,
-                               dashboard_address=None, silence_logs=logging.ERROR, **extra)
-        return Client(cluster), cluster
-    if workers is not None:
-        raise ConfigError(f"--workers: applies to a local cluster; --cluster {kind} takes --jobs", "--workers")
-    submit = _SUBMIT[kind]
-    if shutil.which(submit) is None:
-        raise ConfigError(f"--cluster {kind}: `{submit}` not found on PATH; is {kind.upper()} installed "
-                          "on this machine?", "--cluster")
-    _preflight(kind)
-    import dask_jobqueue
-
-    cls = getattr(dask_jobqueue, _CLASS[kind])
-    njobs = jobs or options.pop("jobs", None) or min(n_tasks, 8)
-    options.pop("jobs", None)
-    if type(njobs) is not int or njobs < 1:
-        raise ConfigError(f"cluster.jobs = {njobs!r}: must be an integer >= 1", "cluster.jobs")
-    options.setdefault("cores", 1)
-    options.setdefault("processes", options["cores"])  # one thread per worker
-    options.setdefault("memory", "2GB")
-    options.setdefault("silence_logs", "error")
-    if log_directory is not None:  # the jobs' stdout/stderr (default: slurm-N.out in the current directory)
-        options.setdefault("log_directory", str(Path(log_directory).resolve()))
-    try:
-        cluster = cls(**options)
-    except (TypeError, ValueError) as exc:
-        bad = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
-        if bad:
-            raise ConfigError(f"cluster.{bad.group(1)}: not an option of dask_jobqueue.{cls.__name__}",
-                              f"cluster.{bad.group(1)}") from None
-        raise ConfigError(f"[cluster] for {kind}: {_first_line(exc).rstrip(':')} (options go to "
-                          f"dask_jobqueue.{cls.__name__})", "cluster") from None
-    try:
-        cluster.scale(jobs=njobs)
-        return Client(cluster), cluster
-    except Exception as exc:
-        cluster.close()
-        raise ConfigError(f"--cluster {kind}: cannot submit jobs ({_first_line(exc)})", "--cluster") from None
-
-
-def _preflight(kind: str) -> None:
-    cmd = _PREFLIGHT[kind]
-    if shutil.which(cmd[0]) is None:
-        return
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PREFLIGHT_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise ConfigError(f"--cluster {kind}: `{' '.join(cmd)}` did not answer within {PREFLIGHT_TIMEOUT} s; "
-                          "is the controller up?", "--cluster") from None
-    if proc.returncode != 0:
-        why = (proc.stderr or proc.stdout).strip().splitlines()
-        raise ConfigError(f"--cluster {kind}: `{' '.join(cmd)}` failed ({why[0] if why else proc.returncode})",
-                          "--cluster")
-
-
 # --- the study -----------------------------------------------------------------------------
 
 def check_out(study: Study, out: Path) -> bool:
@@ -214,7 +144,8 @@ def check_out(study: Study, out: Path) -> bool:
         raise ConfigError(f"--out {out}: exists and is not a directory", "--out")
     saved = out / "study.toml"
     if not saved.is_file():
-        if any(p.name != "logs" for p in out.iterdir()):  # logs/: a batch cluster's, from a failed start
+        # logs/: a batch cluster's, from a failed start; study.lock: a start killed before it wrote anything
+        if any(p.name not in ("logs", LOCK_FILE) for p in out.iterdir()):
             raise ConfigError(f"--out {out}: not empty and holds no study.toml; choose another directory",
                               "--out")
         return False
@@ -253,37 +184,55 @@ class Outcome:
                  + (" (interrupted)" if self.interrupted else "") + f", in {self.seconds:.1f} s."]
         parts.append(f"{self.solved} of {self.total} runs solved every goal they met.")
         if self.failed:
-            parts.append(f"Failures and their tracebacks: {self.out / 'failed'} (runs.parquet, column error); "
+            parts.append(f"Failures and their tracebacks: {self.out / 'runs.parquet'} (column error); "
                          "run the same command again to retry them.")
         parts.append(f"Results: {self.out / 'runs.parquet'} (one row per run), {self.out / 'records'} "
                      f"(per-generation records); `evomod report {self.out}` writes tables and plots.")
         return " ".join(parts)
 
 
-def _store(out: Path, spec: RunSpec, res, man: dict) -> bool:
-    from evomod.io.run_dir import write_run
-
-    if res[0] == "ok":
-        result = res[1]
-        try:
-            run_dir = out / "runs" / spec.run_id
-            if not run_dir.exists():
-                write_run(result, run_dir, source=f"{man['name']}:{spec.run_id}")
-            _results.write_records(out, spec.meta(), man)
-            _results.failure_file(out, spec.run_id).unlink(missing_ok=True)
-            _checkpoint_file(out, spec).unlink(missing_ok=True)
-            return True
-        except Exception:
-            res = ("failed", "writing the run failed:\n" + traceback.format_exc(), result.wall_seconds)
-    _results.write_failure(out, spec.run_id, res[1], res[2])
-    return False
+WINDOW = 1000  # runs in flight at most: the scheduler's and this process's memory stay flat
+TASK_SECONDS = 0.25  # work per task aimed at when runs are short
+MAX_PER_TASK = 100
+POLL = 0.005  # seconds between looks for finished tasks when none is ready
 
 
 def _checkpoint_file(out: Path, spec: RunSpec) -> Path:
     return out / "checkpoints" / f"{spec.run_id}.npz"
 
 
-def _run_all(client, pending: list[RunSpec], out: Path, man: dict, total: int, progress: bool,
+class _Feed:
+    """The pending runs, cut into tasks of one cell's runs each: one run per
+    task until the first results tell how long a run takes, then as many as
+    fill ``TASK_SECONDS`` (at most ``MAX_PER_TASK``)."""
+
+    def __init__(self, pending: list[RunSpec]):
+        self.pending, self.next = pending, 0
+        self.seconds = None  # a run's wall time, a moving average
+
+    def observe(self, rows: list[dict]) -> None:
+        for r in rows:
+            w = r.get("wall_seconds")
+            if w is not None and math.isfinite(w):
+                self.seconds = w if self.seconds is None else 0.8 * self.seconds + 0.2 * w
+
+    def take(self) -> list[RunSpec]:
+        size = 1 if self.seconds is None else int(min(MAX_PER_TASK, max(1, TASK_SECONDS / max(self.seconds, 1e-4))))
+        task, cell = [], None
+        while self.next < len(self.pending) and len(task) < size:
+            spec = self.pending[self.next]
+            if cell is not None and spec.cell.index != cell:
+                break
+            cell = spec.cell.index
+            task.append(spec)
+            self.next += 1
+        return task
+
+    def __bool__(self) -> bool:
+        return self.next < len(self.pending)
+
+
+def _run_all(client, pending: list[RunSpec], out: Path, man: dict, writer: Writer, total: int, progress: bool,
              retries: int, checkpoint_every: int) -> tuple[int, int, bool]:
     from distributed import as_completed
     from tqdm.auto import tqdm
@@ -291,44 +240,94 @@ def _run_all(client, pending: list[RunSpec], out: Path, man: dict, total: int, p
     client.register_plugin(WarmUp(*warm_up_configs(pending)), name=WarmUp.name)
     token = uuid.uuid4().hex[:8]
     (out / "checkpoints").mkdir(exist_ok=True)
-    futures = [client.submit(execute, r.config, str(_checkpoint_file(out, r).resolve()), checkpoint_every,
-                             key=f"evomod-{r.run_id}-{token}", pure=False, retries=retries)
-               for r in pending]
-    spec_of = {f.key: r for f, r in zip(futures, pending)}
+    axes, name = man["axes"], man["name"]
+    feed = _Feed(pending)
+    tasks: dict = {}  # key -> (specs, future)
+    done = as_completed()
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+
+    def submit(limit: int) -> None:
+        in_flight = sum(len(specs) for specs, _ in tasks.values())
+        while feed and in_flight < limit:
+            specs = feed.take()
+            runs = [(s.seed, s.meta(), str(_checkpoint_file(out, s).resolve())) for s in specs]
+            fut = client.submit(execute_many, specs[0].cell.config, runs, checkpoint_every, axes, name,
+                                key=f"evomod-{specs[0].run_id}-{len(specs)}-{token}", pure=False, retries=retries)
+            tasks[fut.key] = (specs, fut)
+            done.add(fut)
+            in_flight += len(specs)
+
     finished = failed = 0
     bar = tqdm(total=total, initial=total - len(pending), unit="run", dynamic_ncols=True, disable=not progress)
     bar.set_postfix(failed=0)
     try:
-        for fut in as_completed(futures):
-            spec = spec_of[fut.key]
-            try:
-                res = fut.result()
-            except Exception as exc:  # the worker died (KilledWorker) or the task was lost
-                res = ("failed", "".join(traceback.format_exception(exc)), math.nan)
-            fut.release()
-            if _store(out, spec, res, man):
-                finished += 1
-            else:
-                failed += 1
-            bar.update(1)
-            bar.set_postfix(failed=failed)
+        submit(2 * n_workers)  # one run each, to learn how long a run takes
+        while tasks:
+            ready = done.next_batch(block=False) if done.has_ready() else []
+            if not ready:
+                if writer.due():
+                    writer.flush()
+                time.sleep(POLL)
+                continue
+            for fut in ready:
+                specs, _ = tasks.pop(fut.key)
+                try:
+                    rows, table = fut.result()
+                except Exception as exc:  # the worker died (KilledWorker) or the task was lost
+                    text = "".join(traceback.format_exception(exc))
+                    rows = [_results.failure_row(s.meta(), s.cell.config.generations, text, math.nan) for s in specs]
+                    table = None
+                fut.release()
+                feed.observe(rows)
+                ok = writer.add(rows, table, [_checkpoint_file(out, s) for s in specs])
+                finished += ok
+                failed += len(rows) - ok
+                bar.update(len(rows))
+            submit(WINDOW)
+            bar.set_postfix(failed=failed, refresh=False)
+            if writer.due():
+                writer.flush()
     except KeyboardInterrupt:
-        client.cancel(futures)
+        client.cancel([f for _, f in tasks.values()])
         return finished, failed, True
     finally:
         bar.close()
     return finished, failed, False
 
 
+def _prepare(out: Path, study: Study, man: dict, keep_run_dirs: bool, migrate_only: bool = False) -> dict:
+    """With the lock held: convert a per-run-folder study, check what is
+    committed (``store.open_store``), write study.toml and study.json."""
+    if (out / "study.json").is_file() and _results.is_legacy(_results.read_manifest(out)):
+        n = legacy.migrate(out, keep_run_dirs)
+        print(f"evomod: converted {out} to the dataset layout ({n} run(s) kept); see docs/studies-at-scale.md",
+              file=sys.stderr)
+    else:
+        legacy.remove_leftovers(out, keep_run_dirs=True)  # of a conversion killed while cleaning up
+    parts = store.open_store(out)
+    if not migrate_only:
+        if not (out / "study.toml").is_file():
+            _results.write_text(out / "study.toml", study.text or tomli_w.dumps(study.data))
+        text = json.dumps(man, indent=1) + "\n"
+        path = out / "study.json"
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            _results.write_text(path, text)
+    return parts
+
+
 def run_study(source, out=None, *, scheduler=None, cluster=None, jobs=None, workers=None, client=None,
-              processes=True, progress=True, retries=RETRIES) -> Outcome:
+              processes=True, progress=True, retries=RETRIES, keep_run_dirs=False, batch_runs=BATCH_RUNS,
+              batch_seconds=BATCH_SECONDS) -> Outcome:
     """Run (or resume) a study on Dask and write its directory; returns what happened.
 
-    Every run's config is validated first (:func:`expand`); runs already in
-    ``OUT/runs/`` are skipped, so calling it again resumes the study and
-    retries failed runs. One Dask task is one whole run, on workers with one
-    thread each. The tables (``runs.parquet``, ``records/``) are rebuilt at
-    the end, after Ctrl-C too. The directory's layout is in the
+    Every run's config is validated first (:func:`expand`); runs already
+    committed to the study's datasets are skipped, so calling it again
+    resumes the study and retries failed runs. One Dask task is one whole
+    run, on workers with one thread each; at most ``WINDOW`` tasks are in
+    flight. This process writes the results in batches of runs
+    (``evomod.study.batches``), and ``runs.parquet`` at the end, after
+    Ctrl-C too. One process at a time may write a study directory (an OS
+    lock, ``evomod.study.lock``). The directory's layout is in the
     ``evomod.study`` module docstring.
 
     Parameters
@@ -337,7 +336,8 @@ def run_study(source, out=None, *, scheduler=None, cluster=None, jobs=None, work
         A study file or its parsed contents (:func:`load_study`).
     out : str or pathlib.Path, optional
         The study directory; default ``studies/NAME``. A directory holding
-        another study is refused.
+        another study is refused; one in the per-run-folder layout of
+        earlier versions is converted first.
     scheduler : str, optional
         Address of an existing Dask scheduler (``tcp://host:8786``).
     cluster : {"local", "slurm", "pbs", "sge", "lsf"}, optional
@@ -356,6 +356,12 @@ def run_study(source, out=None, *, scheduler=None, cluster=None, jobs=None, work
         Show a progress bar of runs done and failed.
     retries : int
         Resubmissions of a task that raised outside the run itself.
+    keep_run_dirs : bool
+        Also write ``OUT/runs/<run_id>/`` (records.parquet, summary.json,
+        best.json) for every finished run, as earlier versions did.
+    batch_runs, batch_seconds : int, float
+        A batch of results is committed once it holds this many runs, or its
+        oldest has waited this long.
 
     Returns
     -------
@@ -369,7 +375,8 @@ def run_study(source, out=None, *, scheduler=None, cluster=None, jobs=None, work
     ConfigError
         Before anything runs: an invalid study or cell config, a bad
         ``jobs``/``workers``, incompatible options, an ``out`` holding
-        another study, an unreachable scheduler or a missing batch system.
+        another study or in use by another process, an unwritable ``out``,
+        an unreachable scheduler or a missing batch system.
 
     Examples
     --------
@@ -396,25 +403,42 @@ def run_study(source, out=None, *, scheduler=None, cluster=None, jobs=None, work
     study = load_study(source)
     out = Path(out) if out is not None else Path("studies") / study.name
     runs = expand(study, out)  # validates every cell before anything runs
-    check_out(study, out)
-    pending = [r for r in runs if not (out / "runs" / r.run_id).is_dir()]
     man = json.loads(json.dumps(manifest(study, runs), default=str))
+    lock = None
     own_client, own_cluster = False, None
-    if pending and client is None:
-        client, own_cluster = connect(study, len(pending), scheduler, cluster, jobs, workers, processes,
-                                      log_directory=out / "logs")
-        own_client = True
     finished = failed = 0
     interrupted = False
+    writer = None
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        if not (out / "study.toml").is_file():
-            _results.write_text(out / "study.toml", study.text or tomli_w.dumps(study.data))
-        _results.write_text(out / "study.json", json.dumps(man, indent=1) + "\n")
-        (out / "runs").mkdir(exist_ok=True)
+        if check_out(study, out):  # resuming: nothing is started before the lock is held
+            lock = StudyLock(out)
+            parts = _prepare(out, study, man, keep_run_dirs)
+            done = _results.done_runs(out, man)
+        else:
+            parts, done = None, set()
+        pending = [r for r in runs if r.run_id not in done]
+        if pending and client is None:
+            client, own_cluster = connect(study, len(pending), scheduler, cluster, jobs, workers, processes,
+                                          log_directory=out / "logs")
+            own_client = True
+        if lock is None:
+            out.mkdir(parents=True, exist_ok=True)
+            lock = StudyLock(out)
+            check_out(study, out)  # another process may have started it meanwhile, and ended
+            parts = _prepare(out, study, man, keep_run_dirs)
+            done = _results.done_runs(out, man)
+            pending = [r for r in pending if r.run_id not in done]
+        if keep_run_dirs:
+            restore_run_dirs(out)
         if pending:
-            finished, failed, interrupted = _run_all(client, pending, out, man, len(runs), progress, retries,
-                                                     study.checkpoint_every)
+            writer = Writer(out, man, parts, batch_runs=batch_runs, batch_seconds=batch_seconds,
+                            keep_run_dirs=keep_run_dirs)
+            finished, failed, interrupted = _run_all(client, pending, out, man, writer, len(runs), progress,
+                                                     retries, study.checkpoint_every)
+    except KeyboardInterrupt:
+        if lock is None:  # nothing was written yet
+            raise
+        interrupted = True
     finally:
         for thing in (client if own_client else None, own_cluster):
             if thing is not None:
@@ -422,8 +446,49 @@ def run_study(source, out=None, *, scheduler=None, cluster=None, jobs=None, work
                     thing.close()
                 except Exception:
                     pass
-        if (out / "study.json").is_file():  # the tables follow the run directories, even after Ctrl-C
-            table = _results.rebuild(out)
+        try:
+            if writer is not None:  # what finished is committed, even after Ctrl-C
+                writer.flush(final=True)
+            if lock is not None and lock.held:
+                table = _write_runs_table(out, man, parts)
+        finally:
+            if lock is not None:
+                lock.release()
     status = table.column("status").to_pylist()
     return Outcome(out, len(runs), len(runs) - len(pending), finished, status.count("failed"),
                    status.count("solved"), time.perf_counter() - started, interrupted)
+
+
+def _write_runs_table(out: Path, man: dict, parts: dict):
+    """runs.parquet, rewritten only when the committed parts changed since it was written."""
+    import pyarrow.parquet as pq
+
+    stamp = f"{parts['next']}:{len(parts['parts'])}".encode()
+    path = out / "runs.parquet"
+    try:
+        meta = pq.read_schema(path).metadata or {}
+        if meta.get(b"evomod.parts") == stamp:
+            return pq.read_table(path)
+    except (OSError, ValueError):
+        pass
+    table = _results.runs_table(out, man)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"evomod.parts": stamp})
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+    return table
+
+
+def migrate_study(out) -> int:
+    """``evomod study --migrate DIR``: convert a per-run-folder study in place
+    (``evomod.study.legacy.migrate``) and rewrite its runs.parquet; returns the
+    runs converted. A study already in the dataset layout is left as it is."""
+    out = Path(out)
+    if not (out / "study.json").is_file() or not (out / "study.toml").is_file():
+        raise ConfigError(f"--migrate {out}: not a study directory (no study.json and study.toml)", "--migrate")
+    with StudyLock(out) as _:
+        man = _results.read_manifest(out)
+        if not _results.is_legacy(man):
+            return 0
+        n = legacy.migrate(out, keep_run_dirs=False)
+        parts = store.open_store(out)
+        _write_runs_table(out, _results.read_manifest(out), parts)
+    return n

@@ -18,6 +18,7 @@ import copy
 import hashlib
 import itertools
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,9 @@ import numpy as np
 from evomod import config as _config
 from evomod.engine.results import record_columns
 from evomod.registry import ConfigError
+from evomod.study.seeding import run_seeds
 
+MAX_RUNS = 1_000_000  # runs per study: more is several studies (study.json, the tables and resume stay small)
 STUDY_KEYS = ("description", "base", "seeds", "seed", "checkpoint_every", "grid", "overrides", "cluster")
 CLUSTER_KINDS = ("local", "slurm", "pbs", "sge", "lsf")
 # columns of runs.parquet and of the records dataset besides the swept parameters
@@ -92,7 +95,12 @@ class RunSpec:
     cell: Cell
     seed_index: int
     seed: int
-    config: Any  # validated, with its seed and the study's cache file
+
+    @property
+    def config(self):
+        """The run's validated config: the cell's, with the run's seed (made when asked:
+        a study of 10^5 runs needs only the pending runs' configs)."""
+        return self.cell.config.model_copy(update={"seed": self.seed})
 
     def meta(self) -> dict:
         """The run's identity columns (runs.parquet and the records dataset)."""
@@ -226,6 +234,10 @@ def parse(data: dict, text: str = "", path: Path | None = None) -> Study:
         if key == "seed":
             raise ConfigError(f"{where}: 'seed' cannot be set per run; the study's seed "
                               "derives every run's seed", "seed")
+    n_runs = seeds * math.prod(len(a.labels) for a in axes)
+    if n_runs > MAX_RUNS:
+        raise ConfigError(f"{where}: {n_runs:,} runs ({seeds:,} seeds x {n_runs // seeds:,} cells) is more than "
+                          f"the {MAX_RUNS:,} a study may hold; split it into several studies", "seeds")
     cluster = data.get("cluster", {})
     if not isinstance(cluster, dict):
         raise ConfigError(f"{where}: cluster must be a table", "cluster")
@@ -404,15 +416,15 @@ def expand(study: Study, out: Path) -> list[RunSpec]:
     cache = str(Path(out).resolve() / CACHE_FILE)
     runs = []
     for cell in cells(study, cache):
-        for s in range(study.seeds):
-            seed = run_seed(study.seed, cell.key, s)
-            runs.append(RunSpec(f"{cell.key}-s{s:03d}", cell, s, seed, cell.config.model_copy(update={"seed": seed})))
+        seeds = run_seeds(study.seed, int(cell.key, 16), np.arange(study.seeds)).tolist()
+        runs += [RunSpec(f"{cell.key}-s{s:03d}", cell, s, seed) for s, seed in enumerate(seeds)]
     return runs
 
 
 def manifest(study: Study, runs: list[RunSpec]) -> dict:
-    """What ``OUT/study.json`` keeps: the axes, cells and runs (for rebuilding
-    tables and for the report without re-reading the base config)."""
+    """What ``OUT/study.json`` keeps: the axes and cells (for rebuilding tables
+    and for the report without re-reading the base config). The runs follow
+    from the cells, ``seeds`` and ``seed`` (``evomod.study.results.run_metas``)."""
     seen, cell_rows = set(), []
     for r in runs:
         if r.cell.index not in seen:
@@ -420,8 +432,8 @@ def manifest(study: Study, runs: list[RunSpec]) -> dict:
             cell_rows.append({"index": r.cell.index, "key": r.cell.key, "label": r.cell.label,
                               "params": r.cell.params, "overrides": r.cell.overrides,
                               "generations": r.cell.config.generations})
-    return {"format": "evomod-study/1", "name": study.name, "description": study.description,
+    return {"format": "evomod-study/2", "name": study.name, "description": study.description,
             "seeds": study.seeds, "seed": study.seed, "base": study.base_raw,
             "axes": [{"name": a.name, "type": a.arrow_type, "condition": a.condition,
                       "values": [a.column_value(v) for v in a.labels]} for a in study.axes],
-            "cells": cell_rows, "runs": [r.meta() for r in runs]}
+            "cells": cell_rows}
