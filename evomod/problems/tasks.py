@@ -56,6 +56,8 @@ def logic(params: LogicParams) -> Task:
     tables, exprs = {}, params.goal_expressions()
     for name, per_output in exprs.items():
         key = f"task.goals.{name}"
+        if not per_output:
+            raise ConfigError(f"{key} = []: give an expression (or one per output)", key)
         try:
             tables[name] = np.stack([_goals.parse(e, params.inputs) for e in per_output])
         except _goals.GoalError as exc:
