@@ -43,7 +43,7 @@ class SeedExperiment:
 
 EXPERIMENTS: dict[str, SeedExperiment] = {}
 # modules of the built-in experiments, imported for their registrations
-BUILT_IN: tuple[str, ...] = ()
+BUILT_IN: tuple[str, ...] = ("broadness", "size", "initialisation", "noise", "placement")
 
 
 def experiment(name: str, question: str):
