@@ -354,3 +354,45 @@ def timing_lines(t: dict) -> list[str]:
              for k, v in t["per"].items()]
     return [f"Time: {t['wall']:,.0f} s wall for the studies, {t['runs']:,.0f} s of run time summed over the runs "
             f"(about the CPU time: one run per worker process) — " + "; ".join(parts) + "."]
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+def figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 4.0):
+    """A matplotlib Figure (no pyplot state) and its axes, a flat list."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, [ax for row in axes for ax in row]
+
+
+def scatter(ax, rows: list[dict], x: str, y: str, conditions: list[str], title: str = "") -> None:
+    """``y`` against ``x`` per condition, each with its Spearman rho in the legend."""
+    for i, cond in enumerate(conditions):
+        xs, ys = column(rows, x, condition=cond), column(rows, y, condition=cond)
+        ok = np.isfinite(xs) & np.isfinite(ys)
+        if not ok.any():
+            continue
+        r = spearman(xs, ys)
+        rho = "n/a" if not math.isfinite(r.statistic) else f"{r.statistic:.2f}"
+        ax.scatter(xs[ok], ys[ok], s=14, alpha=0.75, color=f"C{i}", label=f"{cond} (n={ok.sum()}, rho={rho})")
+    ax.set(xlabel=x, ylabel=y, title=title)
+    ax.legend(frameon=False, fontsize=7)
+
+
+def boxes(ax, rows: list[dict], y: str, conditions: list[str], title: str = "", **where) -> None:
+    """Box plot of ``y`` per condition, each run a dot."""
+    data = [column(rows, y, condition=c, **where) for c in conditions]
+    data = [d[np.isfinite(d)] for d in data]
+    ax.boxplot([d if len(d) else [np.nan] for d in data], showfliers=False)
+    rng = np.random.default_rng(0)
+    for i, d in enumerate(data):
+        ax.scatter(np.full(len(d), i + 1) + rng.uniform(-0.12, 0.12, len(d)), d, s=8, color=f"C{i % 10}", zorder=3)
+    ax.set_xticks(range(1, len(conditions) + 1), conditions, rotation=25, fontsize=7, ha="right")
+    ax.set(ylabel=y, title=title)
+
+
+def save(fig, path: Path) -> str:
+    fig.savefig(path, dpi=110)
+    return path.name

@@ -52,7 +52,7 @@ LOGIC = Experiment(
         Condition(f"MVG labels={LABELS:g}", {**_MVG, **_noise(0.0, LABELS)},
                   f"MVG, each goal bit flipped with probability {LABELS:g} (control)"),
     ),
-    full=Size(runs=30, generations=10_000, every=100),
+    full=Size(runs=30, generations=5000, every=100),
     quick=Size(runs=2, generations=600, every=100),
     claims=(),
     measures=("late_qm", "late_q", "late_performance", "late_perfect", "final_gates", "final_qm"),
@@ -61,7 +61,7 @@ LOGIC = Experiment(
 STUDIES = {"logic": LOGIC}
 
 HYPOTHESES = """\
-Fixed before the full study ran. Every run goes to 10,000 generations; the
+Fixed before the full study ran. Every run goes to 5,000 generations; the
 measures average the best over the last 10% of the generations (late),
 where Q_m is measured every 100 generations. "Late gates" is the mean
 number of effective gates of the best over the last 10%.
