@@ -1,4 +1,4 @@
-"""REPORT.md of ``evomod experiment broadness``: the per-run values, the verdicts on ``broadness.HYPOTHESES``, figures."""
+"""REPORT.md of ``evomod experiment broadness``: per-run values, verdicts on ``broadness.HYPOTHESES``, figures."""
 
 from __future__ import annotations
 
@@ -86,7 +86,8 @@ def figures(out: Path, rows: list[dict]) -> list[tuple[str, str]]:
             ax.plot(range(STEPS + 1), med, color=f"C{i}", marker="o", label=f"{c.label} (n={len(solved)})")
             ax.fill_between(range(STEPS + 1), lo, hi, color=f"C{i}", alpha=0.2, lw=0)
         ax.set(xlabel="random single mutations k", ylabel="mean performance after k", title=key)
-        ax.legend(frameon=False, fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(frameon=False, fontsize=8)
     made.append((common.save(fig, out / "fig-after-k.png"),
                  "performance after k random mutations: median over solutions of each solution's mean over "
                  "1,000 walks, with the IQR band"))

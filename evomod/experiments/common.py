@@ -378,7 +378,8 @@ def scatter(ax, rows: list[dict], x: str, y: str, conditions: list[str], title: 
         rho = "n/a" if not math.isfinite(r.statistic) else f"{r.statistic:.2f}"
         ax.scatter(xs[ok], ys[ok], s=14, alpha=0.75, color=f"C{i}", label=f"{cond} (n={ok.sum()}, rho={rho})")
     ax.set(xlabel=x, ylabel=y, title=title)
-    ax.legend(frameon=False, fontsize=7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, fontsize=7)
 
 
 def boxes(ax, rows: list[dict], y: str, conditions: list[str], title: str = "", **where) -> None:
