@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import tomli_w
 from pydantic import Field, SerializeAsAny, ValidationError
 
@@ -37,6 +38,19 @@ DEFAULT_PRESET = "ka2005-logic-mvg"
 _DEFAULT_PLUGIN = {"task": "logic", "representation": "nand", "selection": "elite", "schedule": "mvg"}
 
 
+class NoiseParams(Section):
+    inputs: float = Field(0.0, ge=0.0, le=0.5, description=(
+        "probability that each input bit of each row is flipped when the population is scored; fresh "
+        "flips every generation, the same for the whole population (evomod.engine.noise)"))
+    labels: float = Field(0.0, ge=0.0, le=0.5, description=(
+        "probability that each goal bit (row, output) is flipped when the population is scored, "
+        "like inputs"))
+
+    def active(self) -> bool:
+        """Whether any noise is drawn (0 and 0: the noise-free engine, unchanged)."""
+        return self.inputs > 0.0 or self.labels > 0.0
+
+
 class FitnessParams(Section):
     gate_penalty: float = Field(0.2, ge=0.0, description=(
         "fitness penalty per effective gate (circuits) or neuron after pruning (networks) above "
@@ -46,6 +60,9 @@ class FitnessParams(Section):
     solved_at: float = Field(1.0, gt=0.0, le=1.0, description=(
         "performance at which a goal counts as solved (1: a perfect solution; "
         "Kashtan & Alon's retina: 0.95)"))
+    noise: NoiseParams = Field(NoiseParams(), description=(
+        "noisy scoring, e.g. noise = {inputs = 0.03, labels = 0.01}: selection sees noisy "
+        "performance, while the records and best.json give the best's noise-free performance"))
 
 
 class ModularityParams(Section):
@@ -191,6 +208,9 @@ def _check_consistency(config: Config) -> Config:
         if getattr(config.modularity, key) and not rep.supports("program"):
             raise ConfigError(f"modularity.{key} = true: representation {config.representation.name!r} offers no "
                               "program to measure it on", f"modularity.{key}")
+    if config.fitness.noise.active() and not isinstance(getattr(rep, "inputs", None), np.ndarray):
+        raise ConfigError(f"fitness.noise: representation {config.representation.name!r} does not evaluate on "
+                          "packed input columns (rep.inputs), so its inputs cannot be made noisy", "fitness.noise")
     context = Context(config, task, rep)
     SCHEDULES.check(config.schedule, context)
     _check_objectives(config.objectives, rep, config.selection)
@@ -421,7 +441,8 @@ def to_toml(config: Config, title: str = "") -> str:
 
     data = to_dict(config)
     emit(config, data)
-    for section in ("task", "representation", "fitness", "objectives", "selection", "schedule", "modularity", "engine"):
+    for section in ("task", "representation", "fitness", "objectives", "selection", "schedule", "modularity", "engine",
+                    "records"):
         model, table = getattr(config, section), data[section]
         scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
         lines.append(f"\n[{section}]")

@@ -157,9 +157,12 @@ class ObjectivesParams(Section):
         "stochastic_nsga2 (Clune 2013 P&CC: [\"wiring\"])"))
     locality_exponent: float = Field(1.0, gt=0.0, description=(
         "k in the locality cost sum(distance**k) (networks: at their fixed coordinates)"))
-    gate_layout: Literal["line", "grid"] = Field("line", description=(
+    gate_layout: Literal["line", "grid", "shuffled", "random"] = Field("line", description=(
         "where NAND inputs, gates and outputs sit for the locality cost: on a line in address "
-        "order, or row by row on a square grid"))
+        "order; row by row on a square grid; shuffled (the line with the inputs' first and second "
+        "halves interleaved: x, z, y, w for inputs x, y, z, w); random (each address on its own cell "
+        "of the square grid, a random permutation drawn once from layout_seed)"))
+    layout_seed: int = Field(0, ge=0, description="seed of the random NAND layout (gate_layout = random)")
 
     def used(self) -> list[str]:
         """Every cost the run must price, in a stable order."""

@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-MESSAGE_LIMIT = 400  # characters: an error quoting a 10,000-name list stays readable
+MESSAGE_LIMIT = 1000  # characters: an error quoting a 10,000-name list stays readable
 
 
 class ConfigError(ValueError):

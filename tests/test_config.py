@@ -96,7 +96,8 @@ def test_presets_differ_as_documented():
 
 def _schema_models(cfg):
     return {"": type(cfg), **{name: type(getattr(cfg, name)) for name in (
-        "task", "representation", "fitness", "objectives", "selection", "schedule", "modularity", "engine")}}
+        "task", "representation", "fitness", "objectives", "selection", "schedule", "modularity", "engine",
+        "records")}}
 
 
 @pytest.mark.parametrize("preset", PRESETS)

@@ -16,7 +16,8 @@ import sys
 
 from evomod import __version__
 
-COMMANDS = ("run", "presets", "show", "modularity", "bench", "study", "replicate", "experiment", "report")
+COMMANDS = ("run", "presets", "show", "modularity", "robustness", "bench", "study", "replicate", "experiment",
+            "report")
 
 
 class _Parser(argparse.ArgumentParser):

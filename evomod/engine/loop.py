@@ -26,9 +26,11 @@ from evomod.bits import popcount
 from evomod.config import Config, representation_of
 from evomod.costs import objective_columns, recorders
 from evomod.engine import checkpoint as _checkpoint
+from evomod.engine import noise as _noise
 from evomod.engine.results import Records, RunResult
 from evomod.engine.tracking import FunctionTracker, HierarchyTracker, ModularityTracker, partition_summary
 from evomod.problems import tasks as _tasks
+from evomod.problems.goals import row_mask
 from evomod.problems.schedules import SCHEDULES
 from evomod.representations.base import reproduce
 from evomod.selection import SELECTION
@@ -168,7 +170,9 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
         fitness = performance - gate_penalty * max(0, size - free_gates) - sum(weight * cost)
 
     with performance the fraction of correct (input row, output) pairs
-    (Kashtan & Alon 2005). All randomness comes from
+    (Kashtan & Alon 2005). With ``fitness.noise``, selection scores the
+    population on noisy rows and the records keep the best's noise-free
+    performance (``evomod.engine.noise``). All randomness comes from
     ``SeedSequence(config.seed)``: the same config gives identical records.
 
     Ctrl-C stops the run between generations and returns what was done, with
@@ -250,6 +254,9 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
                                 modularity_seq)
     function = FunctionTracker(config.modularity, rep, task, tracker.seed)
     hierarchy = HierarchyTracker(config.modularity, rep, task)
+    noise = (_noise.Noise(config.fitness.noise, config.seed, rep.n_inputs, rep.n_outputs,
+                          row_mask(rep.n_inputs))
+             if config.fitness.noise.active() else None)
     measured, start, elapsed = None, 0, 0.0
     saved = _checkpoint.load(checkpoint, config) if checkpoint is not None else None
     if saved is not None:
@@ -266,10 +273,16 @@ def run(config: Config, progress: bool = False, checkpoint=None, checkpoint_ever
             if t == rec.capacity:
                 rec.grow()
             goal_idx = schedule.goal_at(t)
-            rep.evaluate(loop.pop)
-            best, solved = loop.score(schedule.tables[goal_idx])
+            if noise is None:
+                rep.evaluate(loop.pop)
+                best, solved = loop.score(schedule.tables[goal_idx])
+            else:  # selection sees noisy scores; the records, the best's noise-free performance
+                best, clean = _noise.score_noisy(loop, noise, t, schedule.tables[goal_idx])
+                solved = clean >= config.fitness.solved_at - 1e-9
             rec.goal[t] = goal_idx
             loop.record(rec, t, best)
+            if noise is not None:
+                rec.best_performance[t] = clean
             if every and t % every == 0:
                 measured = tracker.measure(loop.pop.genomes[best])
                 rec.q[t], rec.qm[t] = measured.q, measured.qm

@@ -43,7 +43,7 @@ class SeedExperiment:
 
 EXPERIMENTS: dict[str, SeedExperiment] = {}
 # modules of the built-in experiments, imported for their registrations
-BUILT_IN: tuple[str, ...] = ("measures",)
+BUILT_IN: tuple[str, ...] = ("broadness", "size", "initialisation", "noise", "placement", "measures")
 
 
 def experiment(name: str, question: str):

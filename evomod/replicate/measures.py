@@ -115,6 +115,15 @@ class RunView:
                        mutation_inside=_float(mutation["inside"]), mutation_across=_float(mutation["across"]))
         return out
 
+    @cached_property
+    def robustness(self) -> dict:
+        """Broadness of the final best on its final goal (``evomod.measures.robustness``, 1,000 walks
+        of 5 mutations, seed 0)."""
+        from evomod.measures.robustness import goal_table, robustness
+
+        best = self.best
+        return robustness(best["rep"], best["genome"], goal_table(best))
+
     @property
     def first_solved(self) -> dict:
         return json.loads(self.row["first_solved"] or "{}")
@@ -246,6 +255,31 @@ def late_qm(run: RunView) -> float:
 def late_q(run: RunView) -> float:
     late = _late(run, "q")
     return math.nan if late is None or not np.isfinite(late).any() else float(np.nanmean(late))
+
+
+@measure("late_gates", "mean effective gates (circuits) or nodes after pruning (networks) of the best over the last "
+         "10% of the generations (runs that reached the cap)")
+def late_gates(run: RunView) -> float:
+    late = _late(run, "n_effective")
+    return math.nan if late is None else float(late.mean())
+
+
+@measure("neutrality", "fraction of all single mutations of the final best that keep its performance on its final "
+         "goal (evomod.measures.robustness)")
+def neutrality(run: RunView) -> float:
+    return float(run.robustness["neutrality"])
+
+
+@measure("mean_mutant", "mean performance of all single mutants of the final best on its final goal (circuits: "
+         "mutations of the effective gates and outputs; networks: all loci)")
+def mean_mutant(run: RunView) -> float:
+    return float(run.robustness["mean_mutant"])
+
+
+@measure("basin_95", "fraction of 1,000 random walks of 5 single mutations from the final best that stay at >= 95% "
+         "performance at every step")
+def basin_95(run: RunView) -> float:
+    return float(run.robustness["basin_95"])
 
 
 @measure("late_performance", "mean best performance over the last 10% of the generations (runs that "

@@ -57,6 +57,12 @@ class LayeredParams(Section):
     positions: Literal["optimal", "fixed"] = Field("optimal", description=(
         "wiring cost with hidden nodes at their optimal positions (each at the mean of its "
         "neighbours; Clune et al.'s source) or at their fixed coordinates"))
+    layout: Literal["given", "shuffled", "random"] = Field("given", description=(
+        "where nodes sit for the wiring and locality costs: given (x and y, or the centred grid); "
+        "shuffled (the same, with the input layer's first and second halves interleaved in space, so "
+        "that left and right pixels alternate); random (every input and hidden node at a uniform "
+        "random point of the given layout's bounding box, drawn once from layout_seed)"))
+    layout_seed: int = Field(0, ge=0, description="seed of the random layout (layout = random)")
     mutation: Literal["clune", "point"] = Field("clune", description=(
         "clune: every connection's weight steps with prob. 2/connections, add and remove a "
         "connection with p_add / p_remove, each bias redrawn with bias_rate (selection.pm: "
@@ -322,11 +328,51 @@ def check(params: LayeredParams, context) -> None:
                           f"has {n_inputs} inputs", "representation.layers")
 
 
+def layout_coordinates(params: LayeredParams) -> tuple[list[list[float]], list[list[float]]]:
+    """Node coordinates ``(x, y)``, one list per layer, of ``params.layout``.
+
+    ``given``: ``x`` and ``y`` (the centred grid when left out). ``shuffled``:
+    the same, but the input layer's first half and second half alternate in
+    space (inputs 0, 4, 1, 5, 2, 6, 3, 7 from left to right for 8 inputs), so
+    the left and right retinas are interleaved. ``random``: every input and
+    hidden node at a uniform point of the given layout's bounding box
+    (``numpy.random.default_rng(layout_seed)``); outputs stay.
+
+    Examples
+    --------
+    >>> x, y = layout_coordinates(LayeredParams(layers=[4, 2, 1], layout="shuffled"))
+    >>> x[0], y[0]
+    ([-1.5, 0.5, -0.5, 1.5], [0.0, 0.0, 0.0, 0.0])
+    """
+    layers = params.layers
+    if params.x is None:
+        cx, cy = _lay.centred_coordinates(layers)
+        x, y = [list(r) for r in cx], [list(r) for r in cy]
+    else:
+        x = [list(map(float, r)) for r in params.x]
+        y = [[float(v)] * n for v, n in zip(params.y, layers)]
+    if params.layout == "shuffled":
+        n, half = layers[0], (layers[0] + 1) // 2
+        slots = sorted(x[0])
+        order = [i for pair in zip(range(half), range(half, n)) for i in pair] + ([half - 1] if n % 2 else [])
+        new = [0.0] * n
+        for slot, node in enumerate(order):
+            new[node] = slots[slot]
+        x[0] = new
+    elif params.layout == "random":
+        rng = np.random.default_rng(params.layout_seed)
+        flat_x, flat_y = [v for r in x for v in r], [v for r in y for v in r]
+        box = (min(flat_x), max(flat_x), min(flat_y), max(flat_y))
+        for layer in range(len(layers) - 1):
+            x[layer] = [float(v) for v in rng.uniform(box[0], box[1], layers[layer])]
+            y[layer] = [float(v) for v in rng.uniform(box[2], box[3], layers[layer])]
+    return x, y
+
+
 @REPRESENTATIONS.register("layered", LayeredParams, check=check)
 def layered(params: LayeredParams, n_inputs: int) -> LayeredNetworks:
-    y = None if params.y is None else [[v] * n for v, n in zip(params.y, params.layers)]
+    x, y = layout_coordinates(params)
     spec = _lay.LayeredSpec(tuple(params.layers), tuple(params.weights), tuple(params.biases), params.activation,
-                            tuple(params.input_values), tuple(params.fan_in),
-                            None if params.x is None else tuple(map(tuple, params.x)),
-                            None if y is None else tuple(map(tuple, y)))
+                            tuple(params.input_values), tuple(params.fan_in), tuple(map(tuple, x)),
+                            tuple(map(tuple, y)))
     return LayeredNetworks(spec, params)

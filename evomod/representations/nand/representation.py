@@ -60,13 +60,36 @@ def locality(genomes, n_inputs, n_gates, n_outputs, px, py, exponent, out):
         out[i] = total
 
 
-def address_positions(n_addresses: int, layout: str) -> tuple[np.ndarray, np.ndarray]:
-    """Where each address sits for the locality cost: on a line in index
-    order, or row by row on a square grid of side ceil(sqrt(n))."""
+def address_positions(n_addresses: int, layout: str, n_inputs: int = 0,
+                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Where each address sits for the locality cost.
+
+    ``line``: address a at (a, 0). ``grid``: row by row on a square grid of
+    side ceil(sqrt(n)). ``shuffled``: the line, with the first ``n_inputs``
+    addresses' two halves interleaved (inputs 0, 2, 1, 3 from left to right
+    for 4 inputs: x, z, y, w for inputs x, y, z, w). ``random``: each address
+    on its own cell of the grid, a permutation drawn from
+    ``numpy.random.default_rng(seed)``.
+
+    Examples
+    --------
+    >>> px, py = address_positions(6, "shuffled", n_inputs=4)
+    >>> px.tolist(), py.tolist()
+    ([0.0, 2.0, 1.0, 3.0, 4.0, 5.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    >>> [v.tolist() for v in address_positions(5, "grid")]
+    [[0.0, 1.0, 2.0, 0.0, 1.0], [0.0, 0.0, 0.0, 1.0, 1.0]]
+    """
     index = np.arange(n_addresses, dtype=np.float64)
-    if layout == "line":
+    if layout in ("line", "shuffled"):
+        if layout == "shuffled":
+            half = (n_inputs + 1) // 2
+            order = [i for pair in zip(range(half), range(half, n_inputs)) for i in pair]
+            order += [half - 1] if n_inputs % 2 else []
+            index[order] = np.arange(n_inputs, dtype=np.float64)
         return index, np.zeros(n_addresses)
     side = int(np.ceil(np.sqrt(n_addresses)))
+    if layout == "random":
+        index = np.random.default_rng(seed).permutation(side * side)[:n_addresses].astype(np.float64)
     return index % side, index // side
 
 
@@ -93,7 +116,10 @@ class NandCircuits(Representation):
         return self.population(_circ.random_genomes(size, self.high, state))
 
     def evaluate(self, pop):
-        args = (pop.genomes, self.arrays, pop.stale, pop.tables, pop.valid, pop.size, pop.extra["effective"])
+        arrays = self.arrays
+        if arrays.inputs is not self.inputs:  # noisy scoring swaps in flipped input columns for a call
+            arrays = arrays._replace(inputs=self.inputs)
+        args = (pop.genomes, arrays, pop.stale, pop.tables, pop.valid, pop.size, pop.extra["effective"])
         if self.parallel:
             _circ.evaluate_parallel(*args, 4 * get_num_threads())
         else:
@@ -110,7 +136,8 @@ class NandCircuits(Representation):
         if name == "locality":
             out = np.empty(pop.genomes.shape[0])
             s = self.spec
-            px, py = address_positions(s.n_inputs + s.n_gates + s.n_outputs, params.gate_layout)
+            px, py = address_positions(s.n_inputs + s.n_gates + s.n_outputs, params.gate_layout, s.n_inputs,
+                                       params.layout_seed)
             locality(pop.genomes, s.n_inputs, s.n_gates, s.n_outputs, px, py, float(params.locality_exponent),
                      out)
             return out
