@@ -607,3 +607,68 @@ def test_preset_names_cannot_leave_the_presets(in_tmp, capsys):
     for name in ("../x", "../presets/ka2005-logic-g1", "ka2005-logic-g1/../ka2005-logic-g2"):
         code, _out, err = cli(["presets", name], capsys)
         assert code == 2 and f"unknown preset {name!r}; built in: bool-adder2" in one_line(err)
+
+
+# --- every writer of a run killed at a random point ----------------------------------------------
+
+KILLER = r"""
+import os, signal, sys
+kill_at, count_file = int(os.environ["KILL_AT"]), os.environ.get("COUNT_FILE")
+calls = [0]
+def patched(real):
+    def call(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+    return call
+os.replace, os.fsync = patched(os.replace), patched(os.fsync)
+from evomod.cli import main
+code = main(sys.argv[1:])
+if count_file:
+    open(count_file, "w").write(str(calls[0]))
+sys.exit(code)
+"""
+RUN_ARGV = ["run", "--generations", "60", "-q", "--set", "population=40", "--set", "selection.elite=10",
+            "--set", "modularity.n_random=10", "--set", 'modularity.cache="cache.json"',
+            "--checkpoint", "state.npz", "--checkpoint-every", "20", "--out", "r"]
+
+
+def killed_run(folder: Path, kill_at: int = 0, count: bool = False) -> subprocess.CompletedProcess:
+    (folder / "killer.py").write_text(KILLER)
+    extra = {"KILL_AT": str(kill_at), **({"COUNT_FILE": str(folder / "count")} if count else {})}
+    return subprocess.run([sys.executable, "killer.py", *RUN_ARGV], cwd=folder, env={**env(), **extra},
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reference")
+    done = killed_run(folder, count=True)
+    assert done.returncode == 0, done.stderr
+    return folder, int((folder / "count").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_run_writers_killed_at_a_random_write_resume_exactly(seed, reference_run, tmp_path):
+    """Checkpoints, the Q_m cache and the run folder are written by rename (and
+    fsync): SIGKILL at a random one of those calls (seeded), then the same
+    command: the uninterrupted run's records and best genome, and no stray file."""
+    import random
+
+    import pyarrow.parquet as pq
+
+    ref, calls = reference_run
+    kill_at = random.Random(seed).randint(1, calls)
+    assert killed_run(tmp_path, kill_at).returncode == -signal.SIGKILL
+    again = killed_run(tmp_path)
+    assert again.returncode == 0, again.stderr
+    a, b = pq.read_table(ref / "r" / "records.parquet"), pq.read_table(tmp_path / "r" / "records.parquet")
+    assert a.column_names == b.column_names and a.num_rows == b.num_rows == 60
+    for name in a.column_names:
+        x, y = a.column(name).to_numpy(zero_copy_only=False), b.column(name).to_numpy(zero_copy_only=False)
+        assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), name
+    assert json.loads((ref / "r" / "best.json").read_text()) == json.loads((tmp_path / "r" / "best.json").read_text())
+    strays = [p.name for p in tmp_path.rglob(".*") if p.is_file() or p.is_dir()]
+    assert not strays and not (tmp_path / "state.npz").exists(), strays
