@@ -125,9 +125,12 @@ def test_study_table_and_report(tmp_path):
     out = tmp_path / "study"
     run_study(path, out, workers=1, processes=False, progress=False)
     rows = pq.read_table(out / "runs.parquet").to_pylist()
+    from evomod.study.results import documents
+
+    texts = documents(out, [r["run_id"] for r in rows], "summary")
     per_switch = {}
     for r in rows:
-        s = json.loads((out / "runs" / r["run_id"] / "summary.json").read_text())
+        s = json.loads(texts[r["run_id"]])
         k = [e["generations_to_perfect"] for e in s["switches"]]
         assert r["generations_to_perfect"] == k
         assert (r["switches"], r["switches_recovered"]) == (len(k), sum(x is not None for x in k))

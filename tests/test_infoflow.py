@@ -289,11 +289,15 @@ def test_replication_measures_beyond_q_are_the_direct_computations(quick_replica
 
     out = quick_replication("ka2005-logic")
     values = collect(out, get("ka2005-logic"), names=list(BEYOND_Q))
-    run = sorted((out / "runs").iterdir())[0]
-    summary = json.loads((run / "summary.json").read_text())
+    import pyarrow.parquet as pq
+
+    from evomod.study.results import documents
+
+    run_id = sorted(pq.read_table(out / "runs.parquet").column("run_id").to_pylist())[0]
+    summary = json.loads(documents(out, [run_id], "summary")[run_id])
     cond = next(c["label"] for c in json.loads((out / "study.json").read_text())["cells"]
-                if run.name.startswith(c["key"]))
-    data = read_genome(run / "best.json")
+                if run_id.startswith(c["key"]))
+    data = read_genome(out / run_id / "best.json", text=documents(out, [run_id], "best")[run_id])
     labels = summary["modularity"]["labels"]
     program = data["rep"].program(data["genome"], data["inputs"])
     checks = functional.check(data["genome"], data["rep"], data["inputs"], data["goal"]["expressions"], labels)

@@ -109,7 +109,7 @@ def test_verdicts_follow_the_rules():
 
 def _view(goal, perf, solved_at, switch_at=None):
     gen = np.arange(len(goal))
-    row = {"run_id": "r", "generation_cap": len(goal), "generations_to_solve": solved_at}
+    row = {"run_id": "r", "generation_cap": len(goal), "generations_run": len(goal), "generations_to_solve": solved_at}
     view = RunView("/nonexistent", row, switch_at)
     view.__dict__["records"] = {"generation": gen, "goal": np.array(goal, dtype=object),
                                 "best_performance": np.array(perf, dtype=float)}

@@ -32,7 +32,8 @@ class StudyData:
     """The records and documents of some runs of a study, read together on first
     use (one scan of the datasets, not one per run)."""
 
-    COLUMNS = ("generation", "goal", "best_performance", "q", "qm", "connections")
+    COLUMNS = ("generation", "goal", "best_performance", "q", "qm", "connections", "n_effective", "hierarchy",
+               "subproblems")
 
     def __init__(self, out: Path, run_ids: list[str]):
         self.out, self.run_ids = Path(out), list(run_ids)
@@ -46,12 +47,14 @@ class StudyData:
         import pyarrow as pa
         import pyarrow.dataset as ds
 
-        from evomod.study.results import read_records
+        from evomod.study.results import read_records, records_dataset
 
-        t = read_records(self.out, ["run_id", *self.COLUMNS], ds.field("run_id").isin(pa.array(self.run_ids)))
+        present = set(records_dataset(self.out).schema.names)  # optional columns: absent in older studies
+        wanted = [c for c in self.COLUMNS if c in present]
+        t = read_records(self.out, ["run_id", *wanted], ds.field("run_id").isin(pa.array(self.run_ids)))
         t = t.sort_by([("run_id", "ascending"), ("generation", "ascending")])
         ids = np.asarray(t.column("run_id").to_pylist(), dtype=object)
-        cols = {name: t.column(name).to_numpy() for name in self.COLUMNS}
+        cols = {name: t.column(name).to_numpy() for name in wanted}
         if not len(ids):
             return {}
         starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
