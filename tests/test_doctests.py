@@ -29,6 +29,16 @@ MODULES = [
     "evomod.bench.ioh",
     "evomod.study.seeding",
     "evomod.io.thinning",
+    "evomod.measures.functional",
+    "evomod.measures.hierarchy",
+    "evomod.problems.tasks",
+    "evomod.problems.goals",
+    "evomod.problems.retina",
+    "evomod.problems.schedules",
+    "evomod.replicate",
+    "evomod.replicate.stats",
+    "evomod.representations.base",
+    "evomod.selection.deap",
 ]
 
 DOCTESTED = [

@@ -60,9 +60,44 @@ class _Recorder(_goals._Parser):
 
 
 def subgoals(expr: str, inputs) -> list[SubGoal]:
-    """The proper, non-trivial sub-expressions of ``expr``, one per truth table
-    (a table and its complement count once; the outer one is kept): the
-    top-level ones first, each group left to right."""
+    """The sub-goals of one goal expression: its proper, non-trivial sub-expressions.
+
+    Every sub-expression of more than one token counts once per truth table
+    (a table and its complement are one sub-goal: one NAND apart; the outer
+    occurrence is kept). The whole goal, its complement, the constants and
+    the inputs are not sub-goals. Top-level sub-goals (inside no other
+    sub-goal) come first, each group left to right.
+
+    Parameters
+    ----------
+    expr : str
+        A goal expression over ``inputs`` (``evomod.problems.goals`` syntax).
+    inputs : sequence of str
+        The input names, in truth-table order.
+
+    Returns
+    -------
+    list of SubGoal
+        ``text`` (outer parentheses removed), ``table`` (uint64 bit-parallel
+        truth table), ``inputs`` (the names it reads) and ``top``.
+
+    Raises
+    ------
+    GoalError
+        If ``inputs`` or ``expr`` is malformed.
+
+    References
+    ----------
+    Kashtan & Alon (2005), PNAS 102:13773: the modular goals are built from
+    sub-goals such as the two XORs of ``(x ^ y) & (z ^ w)``.
+
+    Examples
+    --------
+    >>> [(g.text, sorted(g.inputs), g.top) for g in subgoals("((x ^ y) & z) | ~z", ["x", "y", "z"])]
+    [('(x ^ y) & z', ['x', 'y', 'z'], True), ('x ^ y', ['x', 'y'], False)]
+    >>> subgoals("x & y", ["x", "y"])
+    []
+    """
     names = _goals.check_inputs(inputs)
     rec = _Recorder(expr, names)
     whole = rec.parse()
@@ -99,7 +134,28 @@ def _unwrap(text: str) -> str:
 
 
 def goal_subgoals(expressions, inputs) -> list[SubGoal]:
-    """Sub-goals of a goal of one expression per output, each table once."""
+    """The sub-goals of a goal given as one expression per output, each truth table once.
+
+    Parameters
+    ----------
+    expressions : str or sequence of str
+        One expression per output (a single string is one output).
+    inputs : sequence of str
+        The input names.
+
+    Returns
+    -------
+    list of SubGoal
+        :func:`subgoals` of each expression in turn, dropping a sub-goal
+        whose table an earlier one already has.
+
+    Examples
+    --------
+    Both outputs contain ``x ^ y``; it is listed once:
+
+    >>> [g.text for g in goal_subgoals(["(x ^ y) & z", "(x ^ y) | z"], ["x", "y", "z"])]
+    ['x ^ y']
+    """
     goals: list[SubGoal] = []
     for expr in [expressions] if isinstance(expressions, str) else expressions:
         goals += [g for g in subgoals(expr, inputs) if not any(np.array_equal(g.table, h.table) for h in goals)]
@@ -107,7 +163,45 @@ def goal_subgoals(expressions, inputs) -> list[SubGoal]:
 
 
 def coverage(program, goals: list[SubGoal], labels=None) -> dict:
-    """Which sub-goals some gate or neuron computes (up to complement), and in which module."""
+    """Which sub-goals some gate or neuron computes (up to complement), and in which module.
+
+    A sub-goal is covered when the value of some non-input node over the
+    input rows equals its truth table or the table's complement.
+
+    Parameters
+    ----------
+    program : Program
+        ``Representation.program`` of the genome (every input row).
+    goals : list of SubGoal
+        From :func:`goal_subgoals`.
+    labels : array_like of int, optional
+        Module of each node; without it ``modules`` are empty.
+
+    Returns
+    -------
+    dict
+        ``coverage``: covered / ``len(goals)`` (None when there are no
+        sub-goals); ``subgoals``: per sub-goal its ``subgoal`` text, the
+        ``nodes`` (names) computing it and their ``modules``.
+
+    Examples
+    --------
+    The circuit below computes ``(x ^ y) & z``: gates g0-g3 are the four-NAND
+    XOR of x and y, g4 = NAND(g3, z) and g5 = NOT g4.
+
+    >>> import numpy as np
+    >>> from evomod.representations.nand.kernels import CircuitSpec
+    >>> from evomod.representations.nand.representation import NandCircuits
+    >>> rep = NandCircuits(CircuitSpec(3, 6, 1, feedforward=True))
+    >>> genome = np.array([0, 1, 0, 3, 1, 3, 4, 5, 6, 2, 7, 7, 8])  # XOR(x, y) in g0-g3, AND z in g4-g5
+    >>> names = rep.to_graph(genome, ["x", "y", "z"])[1]
+    >>> names
+    ['x', 'y', 'z', 'g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'out0']
+    >>> labels = [0, 0, 1, 0, 0, 0, 0, 1, 1, 1]  # {x, y, XOR gates}, {z, AND gates, output}
+    >>> program = rep.program(genome, ["x", "y", "z"])
+    >>> coverage(program, goal_subgoals("(x ^ y) & z", ["x", "y", "z"]), np.array(labels))
+    {'coverage': 1.0, 'subgoals': [{'subgoal': 'x ^ y', 'nodes': ['g3'], 'modules': [0]}]}
+    """
     vals = program.values() > 0
     n_rows = program.n_rows
     computed = [v for v in range(program.n_nodes) if program.kind[v] != 0]
@@ -123,8 +217,49 @@ def coverage(program, goals: list[SubGoal], labels=None) -> dict:
 
 
 def task_labels(program, goals: list[SubGoal], inputs) -> np.ndarray:
-    """The task's own partition of the program's nodes (see the module docstring):
-    one label per input group, one for nodes combining groups, one for unused inputs."""
+    """The task's own partition of the program's nodes (see the module docstring).
+
+    The top-level sub-goals group the inputs (inputs read by one sub-goal
+    are one group; groups sharing an input merge). A node gets the group
+    holding every input it depends on, ``len(groups)`` ("combining") when it
+    depends on several groups, and ``len(groups) + 1`` when it depends only
+    on inputs in no group (such inputs, too, get that label).
+
+    Parameters
+    ----------
+    program : Program
+        ``Representation.program`` of the genome.
+    goals : list of SubGoal
+        From :func:`goal_subgoals`; only the ``top`` ones are used.
+    inputs : list of str
+        The input names (the program's first nodes).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 (n_nodes,): the label of each node.
+
+    Examples
+    --------
+    The circuit below computes ``(x ^ y) & z``: gates g0-g3 are the four-NAND
+    XOR of x and y, g4 = NAND(g3, z) and g5 = NOT g4.
+
+    With the single group {x, y}, the XOR gates get 0, z (in no group) gets
+    2, and the gates reading both the XOR and z combine (1):
+
+    >>> import numpy as np
+    >>> from evomod.representations.nand.kernels import CircuitSpec
+    >>> from evomod.representations.nand.representation import NandCircuits
+    >>> rep = NandCircuits(CircuitSpec(3, 6, 1, feedforward=True))
+    >>> genome = np.array([0, 1, 0, 3, 1, 3, 4, 5, 6, 2, 7, 7, 8])  # XOR(x, y) in g0-g3, AND z in g4-g5
+    >>> names = rep.to_graph(genome, ["x", "y", "z"])[1]
+    >>> names
+    ['x', 'y', 'z', 'g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'out0']
+    >>> labels = [0, 0, 1, 0, 0, 0, 0, 1, 1, 1]  # {x, y, XOR gates}, {z, AND gates, output}
+    >>> program = rep.program(genome, ["x", "y", "z"])
+    >>> task_labels(program, goal_subgoals("(x ^ y) & z", ["x", "y", "z"]), ["x", "y", "z"]).tolist()
+    [0, 0, 2, 0, 0, 0, 0, 1, 1, 1]
+    """
     groups: list[set] = []
     for goal in goals:
         if goal.top:
@@ -154,7 +289,36 @@ def group_labels(program, groups: list[set], inputs) -> np.ndarray:
 
 
 def agreement(labels, reference) -> dict:
-    """NMI and adjusted Rand index of two labelings of the same nodes."""
+    """Normalised mutual information and adjusted Rand index of two labelings of the same nodes.
+
+    Both are 1 for the same partition under any renaming of the modules;
+    ARI is about 0 for unrelated labelings and can be negative.
+
+    Parameters
+    ----------
+    labels, reference : array_like of int
+        Module of each node in the two partitions (same length).
+
+    Returns
+    -------
+    dict
+        ``nmi`` (scikit-learn ``normalized_mutual_info_score``, arithmetic
+        mean normalisation) and ``ari`` (``adjusted_rand_score``), floats.
+
+    References
+    ----------
+    Hubert & Arabie (1985), Journal of Classification 2:193 (ARI);
+    Strehl & Ghosh (2002), JMLR 3:583 (NMI).
+
+    Examples
+    --------
+    Two pairs split across each other (a textbook case: ARI = -1/2, NMI = 0):
+
+    >>> agreement([0, 1, 0, 1], [0, 0, 1, 1])
+    {'nmi': 0.0, 'ari': -0.5}
+    >>> agreement([2, 2, 0, 0], [0, 0, 1, 1])
+    {'nmi': 1.0, 'ari': 1.0}
+    """
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     return {"nmi": float(normalized_mutual_info_score(reference, labels)),
@@ -162,8 +326,60 @@ def agreement(labels, reference) -> dict:
 
 
 def mutation_effects(genome, spec: _circ.CircuitSpec, names, labels) -> dict:
-    """Mean fraction of rows changed at gates inside vs across the mutated gate's
-    module, over every single-locus rewiring of every effective gate."""
+    """Mean fraction of truth-table rows changed inside vs across the mutated gate's module.
+
+    Every single-locus rewiring of every gate among ``names`` (the effective
+    gates of ``to_graph``): each of the gate's two input loci set to every
+    other allowed address. For each mutant, the fraction of rows whose value
+    changes is averaged over the other gates of the mutated gate's module
+    ("inside") and over the gates of the other modules ("across"); those
+    means are averaged over the mutants that have such gates. Output loci
+    are not mutated; the mutated gate itself counts on neither side.
+
+    Parameters
+    ----------
+    genome : array_like of int
+        A NAND circuit genome.
+    spec : CircuitSpec
+        Its shape.
+    names : list of str
+        Node names of ``to_graph`` (inputs, effective gates ``g<k>``, outputs).
+    labels : array_like of int
+        Module of each node of ``names``.
+
+    Returns
+    -------
+    dict
+        ``inside`` and ``across`` (None when there is no mutant or fewer
+        than two gates, or no mutant has gates on that side) and
+        ``mutations``, the number of mutants.
+
+    References
+    ----------
+    Parter, Kashtan & Alon (2008), PLoS Comput Biol 4:e1000206: in modular
+    circuits a mutation's effect stays mostly inside its module.
+
+    Examples
+    --------
+    The circuit below computes ``(x ^ y) & z``: gates g0-g3 are the four-NAND
+    XOR of x and y, g4 = NAND(g3, z) and g5 = NOT g4.
+
+    In a feed-forward circuit gate k's inputs take 3 + k addresses, so the
+    six gates have 2 * (2 + 3 + ... + 7) = 54 single-locus mutants:
+
+    >>> import numpy as np
+    >>> from evomod.representations.nand.kernels import CircuitSpec
+    >>> from evomod.representations.nand.representation import NandCircuits
+    >>> rep = NandCircuits(CircuitSpec(3, 6, 1, feedforward=True))
+    >>> genome = np.array([0, 1, 0, 3, 1, 3, 4, 5, 6, 2, 7, 7, 8])  # XOR(x, y) in g0-g3, AND z in g4-g5
+    >>> names = rep.to_graph(genome, ["x", "y", "z"])[1]
+    >>> names
+    ['x', 'y', 'z', 'g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'out0']
+    >>> labels = [0, 0, 1, 0, 0, 0, 0, 1, 1, 1]  # {x, y, XOR gates}, {z, AND gates, output}
+    >>> out = mutation_effects(genome, rep.spec, names, labels)
+    >>> out["mutations"], round(out["inside"], 4), round(out["across"], 4)
+    (54, 0.0965, 0.0787)
+    """
     genome = np.asarray(genome, dtype=_circ.GENOME_DTYPE)
     gates = [int(n[1:]) for n in names[spec.n_inputs:len(names) - spec.n_outputs]]
     module = dict(zip(gates, np.asarray(labels)[spec.n_inputs:len(names) - spec.n_outputs].tolist()))
@@ -214,9 +430,51 @@ def _gate_tables(genomes: np.ndarray, spec: _circ.CircuitSpec, gates: list[int])
 
 
 def check(genome, rep, inputs, expressions, labels) -> dict:
-    """All three checks for one partition of a genome's ``to_graph`` nodes
-    (a representation offering ``program`` and ``mutation_effects``: NAND
-    circuits); ``expressions`` is the goal, one expression per output."""
+    """All three checks for one partition of a NAND circuit: sub-goal coverage, agreement, mutation effects.
+
+    Parameters
+    ----------
+    genome : array_like of int
+        The genome.
+    rep : Representation
+        One offering ``program`` and ``mutation_effects`` (NAND circuits).
+    inputs : sequence of str
+        The input names.
+    expressions : str or sequence of str
+        The goal, one expression per output.
+    labels : array_like of int
+        Module of each node of ``rep.to_graph(genome, inputs)``.
+
+    Returns
+    -------
+    dict
+        The keys of :func:`coverage`, ``task_labels`` (list, see
+        :func:`task_labels`), ``nmi`` and ``ari`` of ``labels`` against them
+        (:func:`agreement`), and ``mutation`` (:func:`mutation_effects`).
+
+    References
+    ----------
+    Kashtan & Alon (2005), PNAS 102:13773; Parter, Kashtan & Alon (2008),
+    PLoS Comput Biol 4:e1000206.
+
+    Examples
+    --------
+    The circuit below computes ``(x ^ y) & z``: gates g0-g3 are the four-NAND
+    XOR of x and y, g4 = NAND(g3, z) and g5 = NOT g4.
+
+    >>> import numpy as np
+    >>> from evomod.representations.nand.kernels import CircuitSpec
+    >>> from evomod.representations.nand.representation import NandCircuits
+    >>> rep = NandCircuits(CircuitSpec(3, 6, 1, feedforward=True))
+    >>> genome = np.array([0, 1, 0, 3, 1, 3, 4, 5, 6, 2, 7, 7, 8])  # XOR(x, y) in g0-g3, AND z in g4-g5
+    >>> names = rep.to_graph(genome, ["x", "y", "z"])[1]
+    >>> names
+    ['x', 'y', 'z', 'g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'out0']
+    >>> labels = [0, 0, 1, 0, 0, 0, 0, 1, 1, 1]  # {x, y, XOR gates}, {z, AND gates, output}
+    >>> out = check(genome, rep, ["x", "y", "z"], "(x ^ y) & z", labels)
+    >>> out["coverage"], out["task_labels"], round(out["ari"], 4), out["mutation"]["mutations"]
+    (1.0, [0, 0, 2, 0, 0, 0, 0, 1, 1, 1], 0.8649, 54)
+    """
     A, names = rep.to_graph(genome, inputs)
     program = rep.program(genome, inputs)
     goals = goal_subgoals(expressions, inputs)

@@ -77,13 +77,36 @@ def global_reaching_centrality(A, reverse: bool = True) -> float:
 
 
 def separates(values, truth) -> bool:
-    """Whether a threshold splits ``values`` by ``truth``: every value where
-    ``truth`` holds above every value where it does not, or below.
+    """Whether one threshold splits ``values`` by ``truth``.
+
+    True when every value where ``truth`` holds is above every value where
+    it does not (``min(on) > max(off)``), or below (``max(on) < min(off)``).
+    A constant ``truth`` (all true or all false) is never separated.
+
+    Parameters
+    ----------
+    values : array_like of float (R,)
+        A node's value (or a weighted sum of two nodes) on each input row.
+    truth : array_like of bool (R,)
+        A sub-function's truth value on each row.
+
+    Returns
+    -------
+    bool
+
+    References
+    ----------
+    Mengistu, Huizinga, Mouret & Clune (2016), PLoS Comput Biol
+    12:e1004829: a sub-problem is solved by a neuron that separates it.
 
     Examples
     --------
     >>> separates([-1, 1, 1, -1], [False, True, True, False]), separates([0, 1, 1, 0], [True, True, False, False])
     (True, False)
+    >>> separates([3, 1, 2], [False, True, True])   # below a threshold also counts
+    True
+    >>> separates([0, 1], [True, True])
+    False
     """
     values, truth = np.asarray(values), np.asarray(truth, dtype=bool)
     if truth.all() or not truth.any():
@@ -93,9 +116,36 @@ def separates(values, truth) -> bool:
 
 
 def node_layers(rep, genome) -> np.ndarray | None:
-    """The layer of each node of a layered network's pruned graph (the nodes
-    of ``rep.to_graph`` and ``rep.program``, in order); None for
-    representations without layers."""
+    """The layer of each node of a layered network's pruned graph; None without layers.
+
+    The nodes are those of ``rep.to_graph`` and ``rep.program`` (inputs,
+    kept hidden nodes, outputs, in order); layer 0 holds the inputs.
+
+    Parameters
+    ----------
+    rep : Representation
+        A layered network (its ``spec`` has ``layer_start``); any other
+        representation gives None.
+    genome : array_like of int
+        The network's genome.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        int64 (kept nodes,): each kept node's layer index.
+
+    Examples
+    --------
+    A 2-2-1 network wired in0 -> h0, in1 -> h0, h0 -> out (the second
+    hidden node has no path to the output and is pruned):
+
+    >>> from evomod.representations.layered.representation import LayeredParams, layered
+    >>> rep = layered(LayeredParams(layers=[2, 2, 1], weights=[-1, 1], biases=[0], activation="step",
+    ...                             input_values=[0, 1]), 2)
+    >>> genome = np.array([1, 0, 1, 0, 1, 0, 0, 0, 0])  # slots in0->h0, in0->h1, in1->h0, in1->h1, h0->o, h1->o
+    >>> rep.to_graph(genome)[1], node_layers(rep, genome).tolist()
+    (['in0', 'in1', 'h1.0', 'out0'], [0, 0, 1, 2])
+    """
     spec = getattr(rep, "spec", None)
     if spec is None or not hasattr(spec, "layer_start"):
         return None

@@ -113,7 +113,36 @@ class Scores:
 # --- structure ----------------------------------------------------------------
 
 def depths(program: Program) -> np.ndarray:
-    """int64 (n,): longest path from an input over the condensation (see the module docstring)."""
+    """Depth of every node: its longest path from an input.
+
+    Computed over the condensation (strongly connected components), so the
+    gates of a feedback cycle share their component's depth; inputs (and
+    any node no wire reaches) have depth 0.
+
+    Parameters
+    ----------
+    program : Program
+        ``Representation.program`` of the genome.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 (n_nodes,).
+
+    Examples
+    --------
+    The circuit computes ``(x ^ y) & z``: g0-g3 are the four-NAND XOR of x
+    and y, g4 = NAND(g3, z), g5 = NOT g4:
+
+    >>> from evomod.representations.nand.kernels import CircuitSpec
+    >>> from evomod.representations.nand.representation import NandCircuits
+    >>> rep = NandCircuits(CircuitSpec(3, 6, 1, feedforward=True))
+    >>> program = rep.program(np.array([0, 1, 0, 3, 1, 3, 4, 5, 6, 2, 7, 7, 8]), ["x", "y", "z"])
+    >>> program.names
+    ['x', 'y', 'z', 'g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'out0']
+    >>> depths(program).tolist()
+    [0, 0, 0, 1, 2, 2, 3, 4, 5, 6]
+    """
     import networkx as nx
 
     g = nx.DiGraph()
@@ -146,11 +175,52 @@ def subclusters(program: Program, labels, n_outputs: int) -> list[tuple[int, int
 
 
 def units(program: Program, labels, n_outputs: int, unit: str = "subcluster") -> list[tuple[int, int, tuple, list]]:
-    """``(module, layer, nodes, pool)``: the node sets measured and the nodes their comparison sets come from.
+    """The node sets measured, ``(module, layer, nodes, pool)``, and the pool their comparison sets come from.
 
-    ``unit="subcluster"``: each sub-cluster, compared with sets from its own
-    layer (seed note 004). ``unit="module"``: each module's measured nodes
-    (layer -1), compared with sets drawn from every measured node.
+    ``unit="subcluster"``: each sub-cluster (a module's measured nodes in
+    one layer, see :func:`depths`), compared with sets drawn from its own
+    layer's measured nodes (seed note 004). ``unit="module"``: each
+    module's measured nodes (layer -1), compared with sets drawn from every
+    measured node. Measured nodes are gates and hidden neurons on a wire,
+    not inputs and not the last ``n_outputs`` nodes.
+
+    Parameters
+    ----------
+    program : Program
+        ``Representation.program`` of the genome.
+    labels : array_like of int (n_nodes,)
+        Module of each node.
+    n_outputs : int
+        How many of the last nodes are outputs.
+    unit : {"subcluster", "module"}
+
+    Returns
+    -------
+    list of tuple
+        ``(module, layer, nodes, pool)``, by module then layer; ``nodes``
+        a tuple and ``pool`` a list of node indices.
+
+    Raises
+    ------
+    ValueError
+        If ``unit`` is not one of ``UNITS``.
+
+    Examples
+    --------
+    The circuit computes ``(x ^ y) & z``: g0-g3 are the four-NAND XOR of x
+    and y, g4 = NAND(g3, z), g5 = NOT g4:
+
+    >>> from evomod.representations.nand.kernels import CircuitSpec
+    >>> from evomod.representations.nand.representation import NandCircuits
+    >>> rep = NandCircuits(CircuitSpec(3, 6, 1, feedforward=True))
+    >>> program = rep.program(np.array([0, 1, 0, 3, 1, 3, 4, 5, 6, 2, 7, 7, 8]), ["x", "y", "z"])
+    >>> program.names
+    ['x', 'y', 'z', 'g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'out0']
+    >>> labels = [0, 0, 1, 0, 0, 0, 0, 1, 1, 1]
+    >>> units(program, labels, 1)[:2]
+    [(0, 1, (3,), [3]), (0, 2, (4, 5), [4, 5])]
+    >>> units(program, labels, 1, unit="module")
+    [(0, -1, (3, 4, 5, 6), [3, 4, 5, 6, 7, 8]), (1, -1, (7, 8), [3, 4, 5, 6, 7, 8])]
     """
     if unit not in UNITS:
         raise ValueError(f"unit {unit!r}: allowed {', '.join(UNITS)}")
@@ -171,7 +241,34 @@ def _comparison_sets(pool: list, size: int, n_random: int, rng) -> tuple[list, b
 
 
 def percentile(value: float, others) -> float:
-    """``(#{others < value} + #{others = value} / 2) / #others`` (equality within 1e-12)."""
+    """Percentile of ``value`` among ``others``, ties counting half.
+
+    ``(#{others < value} + #{others = value} / 2) / #others``, with
+    equality within 1e-12; a value indistinguishable from all others scores
+    0.5.
+
+    Parameters
+    ----------
+    value : float
+    others : array_like of float
+        The values compared with (not empty).
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
+    References
+    ----------
+    Seed note 004: a sub-cluster's measure ranked among same-size random sets.
+
+    Examples
+    --------
+    >>> percentile(2.0, [1, 2, 3, 4])   # (1 + 1/2) / 4
+    0.375
+    >>> percentile(5.0, [1, 2, 3, 4]), percentile(1.0, [1, 1])
+    (1.0, 0.5)
+    """
     others = np.asarray(others, dtype=np.float64)
     less = np.count_nonzero(others < value - 1e-12)
     equal = np.count_nonzero(np.abs(others - value) <= 1e-12)
@@ -388,11 +485,48 @@ def importance(program: Program, labels, targets, ablation: str = "constant", n_
 
 
 def input_profiles(program: Program) -> np.ndarray:
-    """float64 (n, N): ``d[v, j]``, the fraction of rows where flipping input j flips node v.
+    """Dependence profile of every node: the fraction of rows where flipping input j flips node v.
 
-    Needs ``program.rows`` to be every input row in truth-table order (input 0
-    most significant), so that flipping input j maps row r to row
-    ``r ^ 2**(N - 1 - j)``.
+    ``d[v, j] = #{r : value(v, r) != value(v, r ^ 2**(N - 1 - j))} / 2**N``,
+    the Boolean influence of input j on node v. Needs ``program.rows`` to be
+    every input row in truth-table order (input 0 most significant).
+
+    Parameters
+    ----------
+    program : Program
+        ``Representation.program`` of the genome, over all 2^N rows.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (n_nodes, N).
+
+    Raises
+    ------
+    ValueError
+        If the program does not hold every input row.
+
+    References
+    ----------
+    R. O'Donnell, *Analysis of Boolean Functions* (2014), ch. 2: influence.
+
+    Examples
+    --------
+    The circuit computes ``(x ^ y) & z``: g0-g3 are the four-NAND XOR of x
+    and y, g4 = NAND(g3, z), g5 = NOT g4:
+
+    >>> from evomod.representations.nand.kernels import CircuitSpec
+    >>> from evomod.representations.nand.representation import NandCircuits
+    >>> rep = NandCircuits(CircuitSpec(3, 6, 1, feedforward=True))
+    >>> program = rep.program(np.array([0, 1, 0, 3, 1, 3, 4, 5, 6, 2, 7, 7, 8]), ["x", "y", "z"])
+    >>> program.names
+    ['x', 'y', 'z', 'g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'out0']
+
+    g0 = NAND(x, y) flips with x when y = 1 (half the rows); the XOR g3
+    flips with x and with y on every row, never with z:
+
+    >>> input_profiles(program)[[3, 6]].tolist()
+    [[0.5, 0.5, 0.0], [1.0, 1.0, 0.0]]
     """
     n_inputs = program.rows.shape[1]
     if program.n_rows != 1 << n_inputs:
@@ -407,8 +541,51 @@ def input_profiles(program: Program) -> np.ndarray:
 
 
 def output_profiles(program: Program, targets, nodes) -> np.ndarray:
-    """float64 (len(nodes), K * 2): per output k and target class c, the fraction
-    of those rows on which do(v := not v) flips output k."""
+    """Output profile of each node: how often do(v := not v) flips each output, per target class.
+
+    ``o[v, 2k + c]`` is the fraction of the rows whose target for output k
+    is c on which forcing node v to its negation flips output k.
+
+    Parameters
+    ----------
+    program : Program
+        ``Representation.program`` of the genome.
+    targets : array_like of bool (R,) or (R, K)
+        The goal's table, one row per input row.
+    nodes : array_like of int
+        The nodes to profile.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (len(nodes), 2K): columns (output 0, target 0), (output 0,
+        target 1), (output 1, target 0), ...
+
+    References
+    ----------
+    Seed note 004: per-class lesion damage as the output feature of a node.
+
+    Examples
+    --------
+    The circuit computes ``(x ^ y) & z``: g0-g3 are the four-NAND XOR of x
+    and y, g4 = NAND(g3, z), g5 = NOT g4:
+
+    >>> from evomod.representations.nand.kernels import CircuitSpec
+    >>> from evomod.representations.nand.representation import NandCircuits
+    >>> rep = NandCircuits(CircuitSpec(3, 6, 1, feedforward=True))
+    >>> program = rep.program(np.array([0, 1, 0, 3, 1, 3, 4, 5, 6, 2, 7, 7, 8]), ["x", "y", "z"])
+    >>> program.names
+    ['x', 'y', 'z', 'g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'out0']
+
+    The output is 1 on 2 rows (x != y, z = 1) and 0 on 6. Flipping g4 flips
+    the output on every row; flipping the XOR g3 flips it where z = 1: both
+    rows of class 1, and 2 of the 6 rows of class 0:
+
+    >>> from evomod.problems import goals
+    >>> target = goals.unpack(goals.parse("(x ^ y) & z", ["x", "y", "z"]), 3)
+    >>> output_profiles(program, target, [6, 7]).round(4).tolist()
+    [[0.3333, 1.0], [1.0, 1.0]]
+    """
     t = _targets(program, targets)
     nodes = np.asarray(nodes, dtype=np.int64)
     out = np.zeros((nodes.size, t.shape[1], 2))
@@ -504,10 +681,33 @@ def coherence(program: Program, labels, targets, kind: str = "input", n_random: 
 
 
 def goal_targets(data: dict) -> np.ndarray:
-    """bool (R, K): the table of the goal a saved genome was scored on (``read_genome``'s dict).
+    """The truth table of the goal a saved genome was scored on.
 
-    The ``[task]`` of the file builds the goal by name; files without a task
-    fall back to parsing the goal's expressions over the inputs.
+    The file's ``[task]`` builds the goal by name (:func:`evomod.problems.tasks.build`);
+    files without a task, or whose task lacks the goal, fall back to parsing
+    the goal's ``expressions`` over the inputs.
+
+    Parameters
+    ----------
+    data : dict
+        ``read_genome``'s dict: ``inputs``, ``goal`` (``name``,
+        ``expressions``) and optionally ``task``.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool (2^N, K): one row per input row, one column per output.
+
+    Raises
+    ------
+    ConfigError
+        If the file names no goal to score against, or its expressions do
+        not parse.
+
+    Examples
+    --------
+    >>> goal_targets({"inputs": ["x", "y"], "goal": {"expressions": ["x & y", "x ^ y"]}}).astype(int).tolist()
+    [[0, 0], [0, 1], [0, 1], [1, 0]]
     """
     from evomod.problems import goals, tasks
     from evomod.registry import ConfigError
