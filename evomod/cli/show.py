@@ -40,6 +40,9 @@ def command(args) -> int:
         _print_truth_table(inputs, outs, wants, ok_rows, good)
     if wants is not None:
         print(f"\n{sum(good)}/{rep.n_rows} rows correct")
+    elif data["goal"]["name"]:  # said, not silently dropped
+        print(f"\ngoal {data['goal']['name']!r} is not an expression over the inputs (a goal the schedule "
+              "drew, named by its functions): the rows are not compared with it")
     if args.draw and not rep.supports("drawing"):
         raise ConfigError(f"--draw: representation {data['config'].representation.name} offers no drawing",
                           "--draw")

@@ -233,9 +233,9 @@ def draw_solution(study_dir: Path, row: dict, out: Path, stem: str) -> list[tupl
     """The solution drawn twice (``evomod.analysis.plots.draw_network``): nodes coloured by its best-Q
     partition, and by its n-cut partition; returns ``[(file, caption), ...]``."""
     from evomod.analysis.plots import draw_network
-    from evomod.io.genome_file import read_genome
+    from evomod.experiments.measures_values import run_documents
 
-    data = read_genome(study_dir / "runs" / row["run_id"] / "best.json")
+    data, _summary = run_documents(study_dir, row["run_id"])
     made = []
     for key, what, extra in (("q_labels", "best-Q modules", f"Q_m = {row['qm']:.2f}"),
                              ("ncut_labels", "n-cut clusters (k = 3)", f"quality {row['ncut']:.2f}")):
@@ -298,7 +298,7 @@ def collect(out: Path, studies: dict, *, quick: bool = False, progress: bool = T
                 if progress:
                     print(f"\rmeasuring {key} {i + 1}/{len(table)}", end="", flush=True)
                 started = time.perf_counter()
-                values = solution_values(study_dir / "runs" / r["run_id"], settings)
+                values = solution_values(study_dir, r["run_id"], settings)
                 cache["values"][name] = {k: _plain(v) for k, v in values.items()}
                 cache["seconds"] = round(cache.get("seconds", 0.0) + time.perf_counter() - started, 2)
                 write_text(cache_file, json.dumps(cache) + "\n")
@@ -312,7 +312,7 @@ def collect(out: Path, studies: dict, *, quick: bool = False, progress: bool = T
 def load_rows(out) -> list[dict]:
     """The measured solutions of a finished ``evomod experiment measures`` directory (``solutions.json``),
     each with its study and condition; nothing is recomputed."""
-    from evomod.study.results import read_manifest
+    from evomod.study.results import read_manifest, run_metas
 
     out = Path(out)
     cache = json.loads((out / "solutions.json").read_text(encoding="utf-8"))
@@ -320,7 +320,7 @@ def load_rows(out) -> list[dict]:
     for study in sorted({name.split("/")[0] for name in cache["values"]}):
         manifest = read_manifest(out / study)
         label = {c["index"]: c["label"] for c in manifest["cells"]}
-        conditions.update({f"{study}/{run['run_id']}": label[run["cell_index"]] for run in manifest["runs"]})
+        conditions.update({f"{study}/{run['run_id']}": label[run["cell_index"]] for run in run_metas(manifest)})
     rows = []
     for name, values in cache["values"].items():
         study = name.split("/")[0]

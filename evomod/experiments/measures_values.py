@@ -1,6 +1,6 @@
 """Every modularity measure of one evolved solution (``evomod experiment measures``).
 
-``solution_values(run_dir)`` reads a study run's ``best.json`` and
+``solution_values(study_dir, run_id)`` reads a study run's ``best.json`` and
 ``summary.json`` and returns one flat dict: Q and Q_m of the run's best-Q
 partition (as the run measured them), the n-cut spectral partition at fixed
 k and its rewired null, information flow, importance and coherence of the
@@ -59,16 +59,24 @@ def _nmi_chance(labels, reference, n: int, rng) -> float:
     return float(np.mean([agreement(rng.permutation(labels), reference)["nmi"] for _ in range(n)]))
 
 
-def solution_values(run_dir: Path, settings: dict = SETTINGS) -> dict:
-    """Every measure of one run's final best (see the module docstring); NaN where undefined."""
+def run_documents(study_dir: Path, run_id: str) -> tuple[dict, dict]:
+    """``(best.json read by read_genome, summary.json)`` of a finished run of a study (either layout)."""
     from evomod.io.genome_file import read_genome
+    from evomod.study.results import documents
+
+    study_dir = Path(study_dir)
+    best = documents(study_dir, [run_id], "best")[run_id]
+    summary = documents(study_dir, [run_id], "summary")[run_id]
+    return read_genome(study_dir / run_id / "best.json", text=best), json.loads(summary)
+
+
+def solution_values(study_dir: Path, run_id: str, settings: dict = SETTINGS) -> dict:
+    """Every measure of one run's final best (see the module docstring); NaN where undefined."""
     from evomod.measures import functional, infoflow
     from evomod.measures import subclusters as S
     from evomod.modularity import ncut as N
 
-    run_dir = Path(run_dir)
-    data = read_genome(run_dir / "best.json")
-    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    data, summary = run_documents(study_dir, run_id)
     mod = summary["modularity"]
     rep, genome, inputs = data["rep"], data["genome"], list(data["inputs"])
     program = rep.program(genome, inputs)
@@ -76,7 +84,7 @@ def solution_values(run_dir: Path, settings: dict = SETTINGS) -> dict:
     targets = S.goal_targets(data)
     seed, k = settings["seed"], settings["k"]
     rng = np.random.default_rng(seed)
-    out = {"run_id": run_dir.name, "performance": _num(summary["final"]["best_performance"]),
+    out = {"run_id": run_id, "performance": _num(summary["final"]["best_performance"]),
            "solved": summary["status"] == "solved", "nodes": int(program.connected().sum()),
            "q": _num(mod["q"]), "qm": _num(mod["qm"]), "q_modules": int(q_labels.max()) + 1}
     W = N.graph_of(program)

@@ -122,7 +122,8 @@ def read_genome(path: Path, text: str | None = None) -> dict:
         Any bad file, in one line naming the key: not JSON, the wrong
         format, unknown or mistyped keys, input names that are not distinct
         identifiers or differ from the task's, a genome the representation
-        refuses, a logic goal's expression that does not parse over the inputs.
+        refuses, an expression of one of the task's logic goals that does not
+        parse over the inputs.
 
     Examples
     --------
@@ -178,8 +179,10 @@ def read_genome(path: Path, text: str | None = None) -> dict:
     why = rep.check_genome(model.genome)
     if why:
         raise ConfigError(f"{path}: 'genome' {why}", "genome")
-    # logic goals are expressions over the inputs; other tasks' (the retina's) are descriptions
-    logic = model.task is None or model.task.get("name") == "logic"
+    # a logic task's own goals are expressions over the inputs; goals a schedule draws (random
+    # MVG, rvg) are named by their functions, and other tasks' (the retina's) are descriptions
+    logic = model.task is None or (model.task.get("name") == "logic"
+                                   and model.goal.name in (model.task.get("goals") or {}))
     for expr in model.goal.expressions if logic else ():
         try:
             _goals.parse(expr, inputs)
