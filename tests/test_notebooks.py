@@ -105,3 +105,35 @@ def test_measures_notebook_runs_in_a_kernel(quick_measures, monkeypatch):
     assert (quick_measures / "fig-rho-pooled.png").stat().st_size > 10_000
     values = (quick_measures / "values.csv").read_text().splitlines()
     assert values[0].startswith("study,condition,run_id") and len(values) == 1 + 12
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["broadness", "size", "initialisation", "noise", "placement"])
+def test_seed_experiment_notebook_runs_in_a_kernel(name, tmp_path, monkeypatch):
+    """Each seed experiment's notebook on a hand-made output directory (values.csv, REPORT.md):
+    the hypotheses, the per-condition table and figures come out; the full or --quick outputs
+    have the same files (written by evomod.experiments.common)."""
+    import nbformat
+    import numpy as np
+    from nbclient import NotebookClient
+
+    rng = np.random.default_rng(0)
+    lines = ["study,condition,run_id,seed,solved,q,qm,gates"]
+    for study in ("logic", "retina"):
+        for condition in ("fixed", "MVG"):
+            for k in range(4):
+                lines.append(f"{study},{condition},{study}-{condition}-{k},{k},{k % 2},"
+                             f"{rng.random():.3f},{rng.random():.3f},{10 + k}")
+    (tmp_path / "values.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "REPORT.md").write_text("# report\n\n## Verdicts on the hypotheses\n\nH1: not supported\n")
+    monkeypatch.setenv("EVOMOD_STUDY_DIR", str(tmp_path))
+    nb = nbformat.read(NOTEBOOKS / f"experiment-{name}.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert "before" in text.lower() and "H1: not supported" in text  # the hypotheses and the verdicts
+    assert "retina" in text and "MVG" in text  # the runs per study and condition
+    table = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+    assert "qm" in table and "gates" in table  # the per-condition medians
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 1
