@@ -397,3 +397,45 @@ def boxes(ax, rows: list[dict], y: str, conditions: list[str], title: str = "", 
 def save(fig, path: Path) -> str:
     fig.savefig(path, dpi=110)
     return path.name
+
+
+def interim_report(out: Path, studies: dict, *, title: str, hypotheses: str, quick: bool, command: str,
+                   progress: bool = False, missing: str = "") -> Path:
+    """REPORT.md of an experiment whose pre-registered tests are not coded yet: the studies, the
+    hypotheses as written before the data, every run's replication measures (``values.csv``), a
+    per-condition table and a figure per measure, and a plain statement that no verdict is given.
+    ``missing``: what else of the design is not implemented."""
+    from evomod.study.results import write_text
+
+    out = Path(out)
+    names = list(dict.fromkeys(m for exp in studies.values() for m in exp.measures))
+    rows = collect_values(out, studies, tuple(names), progress=progress)
+    write_csv(out / "values.csv", rows)
+    timing_info = timing(out, studies)
+    lines = [f"# {title}", "", f"Command: `{command}`" + (" — **quick mode: too few runs for any verdict; it "
+                                                          "checks that everything runs.**" if quick else ""), "",
+             *timing_lines(timing_info), "",
+             "**Interim report.** The hypotheses below were written before any data, but their tests are not "
+             "coded yet: this report gives the measured values and no verdict." + (f" {missing}" if missing else ""),
+             "", "## Studies", ""]
+    for key, exp in studies.items():
+        size = exp.quick if quick else exp.full
+        lines += [f"**{key}** — {exp.title}; {size.runs} runs per condition, {size.generations:,} generations:", ""]
+        lines += [f"- `{c.label}`: {c.description}." for c in exp.conditions] + [""]
+    lines += ["## Hypotheses (written before the data)", "", hypotheses, "## Verdicts", "",
+              "Not computed (see above).", "", "## Per condition (median [IQR] (n))", ""]
+    body, made = [], []
+    for key, exp in studies.items():
+        for c in exp.conditions:
+            mine = [r for r in rows if r["study"] == key and r["condition"] == c.label]
+            body.append([key, c.label, *(summary(column(mine, m)) for m in names)])
+        fig, axes = figure(len(exp.measures), 1, width=4.5, height=3.5)
+        for ax, m in zip(axes, exp.measures):
+            boxes(ax, [r for r in rows if r["study"] == key], m, [c.label for c in exp.conditions],
+                  title=f"{key}: {m}")
+        made.append((save(fig, out / f"fig-{key}.png"), f"{key}: every measure per condition"))
+    lines += table(["study", "condition", *names], body)
+    lines += ["", "## Figures", ""] + [f"![{t}]({p})\n\n{t}.\n" for p, t in made]
+    lines += ["## Per-run values", "", "[values.csv](values.csv): one row per run.", ""]
+    write_text(out / "REPORT.md", "\n".join(lines))
+    return out / "REPORT.md"
