@@ -93,3 +93,55 @@ def test_replicate_quick_on_slurm(slurm, tmp_path):
     assert len(rows) == 4 and all(r["status"] in ("finished", "solved") for r in rows)
     assert "| recovery | MVG-long |" in (out / "REPORT.md").read_text()
     assert list((out / "logs").glob("*.err"))  # the runs went through SLURM jobs
+
+
+SCALE_STUDY = """
+description = "10^4 short runs on SLURM and locally"
+base = "ka2005-logic-mvg"
+seeds = 1000
+seed = 1
+
+[overrides]
+generations = 5
+population = 50
+"selection.elite" = 10
+"modularity.every" = 0
+
+[grid]
+"selection.pm" = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+"""
+
+
+@pytest.mark.slow
+def test_ten_thousand_runs_on_slurm_equal_the_local_study(slurm, tmp_path):
+    """10^4 runs through dask-jobqueue on the single-node SLURM: the same runs table and records
+    as the same study on local workers, and the same files (besides the jobs' logs)."""
+    import numpy as np
+
+    from evomod.study import records_dataset
+
+    study = tmp_path / "scale.toml"
+    study.write_text(SCALE_STUDY)
+    outs = {}
+    for where, flags in (("slurm", ["--cluster", "slurm", "--jobs", "2"]), ("local", ["--workers", "2"])):
+        outs[where] = tmp_path / where
+        proc = subprocess.run([sys.executable, "-m", "evomod.cli", "study", str(study), "--out", str(outs[where]),
+                               *flags, "-q"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+    def runs(out):
+        t = pq.read_table(out / "runs.parquet").drop(["wall_seconds"]).sort_by("run_id")
+        return [{k: ("nan" if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in t.to_pylist()]
+
+    assert len(runs(outs["slurm"])) == 10_000 and runs(outs["slurm"]) == runs(outs["local"])
+    a, b = (records_dataset(outs[w]).to_table().sort_by([("run_id", "ascending"), ("generation", "ascending")])
+            for w in ("slurm", "local"))
+    for name in a.column_names:
+        x, y = a.column(name).to_numpy(zero_copy_only=False), b.column(name).to_numpy(zero_copy_only=False)
+        assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), name
+
+    def files(out):
+        return sorted(str(p.relative_to(out)).split("/")[0] + "/" if p.parent != out else p.name
+                      for p in out.rglob("*") if p.is_file() and "logs" not in p.relative_to(out).parts)
+
+    assert len(files(outs["slurm"])) == len(files(outs["local"])) <= 50
