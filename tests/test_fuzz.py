@@ -11,8 +11,8 @@ bytes, another representation's table). Invariants, for every case:
 - a file given as input, and anything already in the working folder, is
   byte-identical afterwards; nothing appears outside ``--out``.
 
-Budget: ``EVOMOD_FUZZ_EXAMPLES`` examples per test (default 25, which keeps
-this file near a minute on 2 cores); e.g. ``EVOMOD_FUZZ_EXAMPLES=500`` for a
+Budget: ``EVOMOD_FUZZ_EXAMPLES`` examples per test (default 12, which keeps
+this file near half a minute on 2 cores); e.g. ``EVOMOD_FUZZ_EXAMPLES=500`` for a
 longer search. ``--hypothesis-show-statistics`` prints how many cases ran.
 """
 
@@ -36,7 +36,7 @@ from evomod import config as C
 from evomod.cli import main
 from evomod.registry import ConfigError
 
-EXAMPLES = int(os.environ.get("EVOMOD_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("EVOMOD_FUZZ_EXAMPLES", "12"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 SECONDS = 60  # a bound no valid tiny run comes near; a hang fails here

@@ -129,7 +129,7 @@ def uninterrupted(tmp_path_factory):
     return study, root / "ref", int((root / "count").read_text())
 
 
-SEEDS = [11, 12, 13, 14]
+SEEDS = [11, 12]
 
 
 @pytest.mark.slow
@@ -180,7 +180,7 @@ def test_sigkill_of_a_running_study_and_resume(uninterrupted, tmp_path):
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-3000:]
     full = tmp_path / "full"
-    assert subprocess.run([*cmd[:5], str(full), "--workers", "1", "-q"], env=env, capture_output=True,
+    assert subprocess.run([*cmd[:5], "--out", str(full), "--workers", "1", "-q"], env=env, capture_output=True,
                           timeout=300).returncode == 0
     assert rows(out) == rows(full) and same_records(records(out), records(full))
     assert not [p for p in out.rglob(".*") if p.is_file()]
