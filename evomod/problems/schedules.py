@@ -85,14 +85,71 @@ def check_rmvg(params, context) -> None:
 
 @SCHEDULES.register("fixed", ScheduleParams, check=check_goals)
 def fixed(params, goal_tables, inputs, seed_seq):
-    """The first goal of ``goals`` throughout."""
+    """The first goal of ``goals`` throughout.
+
+    Parameters
+    ----------
+    params : ScheduleParams
+        The validated ``[schedule]`` table.
+    goal_tables : dict of str to numpy.ndarray
+        The task's named goals, each ``uint64 (K, W)``.
+    inputs : list of str
+        The task's input names.
+    seed_seq : numpy.random.SeedSequence
+        The schedule's own seed (unused).
+
+    Returns
+    -------
+    Schedule
+        The goal names, their tables ``uint64 (n_goals, K, W)`` and ``goal_at``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from evomod.problems import goals
+    >>> tables = {"G1": goals.parse("x & y", ["x", "y"])[None]}
+    >>> s = fixed(ScheduleParams(name="fixed", goals=["G1"]), tables, ["x", "y"], np.random.SeedSequence(0))
+    >>> s.names, [s.goal_at(t) for t in (0, 20, 10**6)]
+    (['G1'], [0, 0, 0])
+    """
     name = params.goals[0]
     return Schedule([name], _stack([goal_tables[name]]), lambda t: 0)
 
 
 @SCHEDULES.register("mvg", ScheduleParams, check=check_goals)
 def mvg(params, goal_tables, inputs, seed_seq):
-    """Modularly varying goals: goal ``(t // E) % n`` at generation t."""
+    """Modularly varying goals (Kashtan & Alon 2005): goal ``(t // E) % n`` at generation t.
+
+    With E = ``params.period`` generations per epoch and n goals, the goals
+    are visited in the order of ``params.goals``, each for E generations.
+
+    Parameters
+    ----------
+    params : ScheduleParams
+        The validated ``[schedule]`` table.
+    goal_tables : dict of str to numpy.ndarray
+        The task's named goals, each ``uint64 (K, W)``.
+    inputs : list of str
+        The task's input names.
+    seed_seq : numpy.random.SeedSequence
+        The schedule's own seed (unused).
+
+    Returns
+    -------
+    Schedule
+        The goal names, their tables ``uint64 (n_goals, K, W)`` and ``goal_at``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from evomod.problems import goals
+    >>> tables = {g: goals.parse(e, ["x", "y"])[None] for g, e in (("A", "x & y"), ("B", "x | y"))}
+    >>> s = mvg(ScheduleParams(goals=["A", "B"], period=20), tables, ["x", "y"], np.random.SeedSequence(0))
+    >>> [s.names[s.goal_at(t)] for t in (0, 19, 20, 39, 40)]
+    ['A', 'A', 'B', 'B', 'A']
+    >>> s.switch_generations(61)
+    [20, 40, 60]
+    """
     names = list(params.goals)
     period, n = params.period, len(names)
     return Schedule(names, _stack([goal_tables[g] for g in names]), lambda t: (t // period) % n)
@@ -106,6 +163,38 @@ def rmvg(params, goal_tables, inputs, seed_seq):
     The pool of distinct such goals is visited in a random order, and
     reshuffled only when exhausted, so no goal repeats while unseen ones
     remain; each pass's order comes from the schedule's own seed.
+
+    Parameters
+    ----------
+    params : ScheduleParams
+        The validated ``[schedule]`` table.
+    goal_tables : dict of str to numpy.ndarray
+        The task's named goals, each ``uint64 (K, W)``.
+    inputs : list of str
+        The task's input names.
+    seed_seq : numpy.random.SeedSequence
+        The schedule's own seed (pass k's order comes from its child k).
+
+    Returns
+    -------
+    Schedule
+        The pool's goal names, their tables and ``goal_at``; ``finite`` is
+        False (a run need not visit every goal).
+
+    References
+    ----------
+    Kashtan & Alon (2005), PNAS 102:13773 (random MVG, their supplement).
+
+    Examples
+    --------
+    The pool over four inputs holds 250 distinct goals; within a pass none repeats:
+
+    >>> import numpy as np
+    >>> s = rmvg(ScheduleParams(name="rmvg", period=20), {}, ["x", "y", "z", "w"], np.random.SeedSequence(7))
+    >>> len(s.names), s.finite
+    (250, False)
+    >>> len({s.goal_at(20 * k) for k in range(250)})
+    250
     """
     pool = _goals.modular_goal_pool(inputs)
     names = [name for name, _ in pool]
@@ -144,6 +233,38 @@ def rvg(params, goal_tables, inputs, seed_seq):
     (every row of every output a fair coin), named ``random-1`` ...; they are
     visited in a random order, reshuffled only when all have been used. A
     ``stop_on_solve`` run stops once the target is solved.
+
+    Parameters
+    ----------
+    params : RvgParams
+        The validated ``[schedule]`` table.
+    goal_tables : dict of str to numpy.ndarray
+        The task's named goals, each ``uint64 (K, W)``.
+    inputs : list of str
+        The task's input names.
+    seed_seq : numpy.random.SeedSequence
+        The schedule's own seed (the random tables come from its child 0, the passes' orders from the next).
+
+    Returns
+    -------
+    Schedule
+        The target and the ``pool`` random goals, their tables and
+        ``goal_at``; ``targets`` is the target alone.
+
+    References
+    ----------
+    Kashtan, Noor & Alon (2007), PNAS 104:13711.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from evomod.problems import goals
+    >>> tables = {"T": goals.parse("x ^ y", ["x", "y"])[None]}
+    >>> s = rvg(RvgParams(goals=["T"], period=10, pool=4), tables, ["x", "y"], np.random.SeedSequence(1))
+    >>> s.names, s.targets
+    (['T', 'random-1', 'random-2', 'random-3', 'random-4'], ['T'])
+    >>> [s.names[s.goal_at(t)] == "T" for t in (0, 9, 10, 20, 30)]
+    [True, True, False, True, False]
     """
     target = params.goals[0]
     shape = goal_tables[target].shape  # (K, W)
