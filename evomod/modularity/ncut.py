@@ -142,8 +142,38 @@ def ncut(W, labels) -> float:
 
 
 def quality(W, labels) -> float:
-    """``1 - Ncut / k`` (see the module docstring): the mean share of a cluster's
-    edge ends that stay inside it; k counts the clusters with positive volume."""
+    """n-cut quality of a partition: ``1 - Ncut / k``.
+
+    ``Ncut = sum_c cut(c) / vol(c)`` (Shi & Malik 2000), so the quality is
+    the mean share of a cluster's edge ends that stay inside it; k counts
+    the clusters with positive volume.
+
+    Parameters
+    ----------
+    W : array_like
+        Symmetric non-negative weights ``(n, n)``; the diagonal is ignored.
+    labels : array_like of int
+        A cluster per node.
+
+    Returns
+    -------
+    float
+        In [0, 1]; NaN when no cluster has an edge.
+
+    References
+    ----------
+    Shi & Malik (2000), IEEE TPAMI 22:888.
+
+    Examples
+    --------
+    Two triangles joined by one edge:
+
+    >>> W = np.zeros((6, 6))
+    >>> for a, b in [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)]:
+    ...     W[a, b] = W[b, a] = 1
+    >>> round(float(ncut(W, [0, 0, 0, 1, 1, 1])), 4), round(float(quality(W, [0, 0, 0, 1, 1, 1])), 4)  # 1/7 + 1/7
+    (0.2857, 0.8571)
+    """
     W = _checked(W)
     np.fill_diagonal(W, 0.0)
     labels = np.asarray(labels, dtype=np.int64)
@@ -153,7 +183,28 @@ def quality(W, labels) -> float:
 
 
 def laplacian_spectrum(W) -> np.ndarray:
-    """Ascending eigenvalues of ``I - D^-1/2 W D^-1/2`` over the nodes with positive degree."""
+    """Spectrum of the normalised Laplacian ``I - D^-1/2 W D^-1/2`` (scipy's ``csgraph.laplacian``).
+
+    Parameters
+    ----------
+    W : array_like
+        Symmetric non-negative weights ``(n, n)``; nodes without edges are left out.
+
+    Returns
+    -------
+    numpy.ndarray
+        The eigenvalues, ascending, in [0, 2]; one 0 per connected component.
+
+    Examples
+    --------
+    Two triangles joined by one edge:
+
+    >>> W = np.zeros((6, 6))
+    >>> for a, b in [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)]:
+    ...     W[a, b] = W[b, a] = 1
+    >>> np.round(laplacian_spectrum(W), 4).tolist()
+    [0.0, 0.2047, 1.1667, 1.5, 1.5, 1.6287]
+    """
     from scipy.sparse.csgraph import laplacian
 
     W = _checked(W)
@@ -170,8 +221,31 @@ def default_k_max(n_nodes: int) -> int:
 
 
 def eigengap_k(eigenvalues, k_max: int | None = None) -> int:
-    """The k in ``2..k_max`` with the largest gap ``lambda_{k+1} - lambda_k`` (1-based, ascending);
-    ``k_max`` defaults to :func:`default_k_max` of the number of eigenvalues."""
+    """The number of clusters by the eigengap heuristic.
+
+    The k in ``2..k_max`` with the largest gap ``lambda_{k+1} - lambda_k``
+    (eigenvalues ascending, 1-based); the smallest such k on ties.
+
+    Parameters
+    ----------
+    eigenvalues : array_like
+        Ascending eigenvalues of the normalised Laplacian (:func:`laplacian_spectrum`).
+    k_max : int, optional
+        The largest k; default :func:`default_k_max` of the number of eigenvalues.
+
+    Returns
+    -------
+    int
+
+    References
+    ----------
+    von Luxburg (2007), Statistics and Computing 17:395.
+
+    Examples
+    --------
+    >>> eigengap_k([0.0, 0.05, 0.1, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7])  # three near 0: k = 3
+    3
+    """
     lam = np.asarray(eigenvalues, dtype=np.float64)
     top = min(default_k_max(lam.size) if k_max is None else int(k_max), lam.size - 1)
     if top < 2:
