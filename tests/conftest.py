@@ -13,6 +13,22 @@ import pytest
 
 from evomod.problems.goals import input_tables, row_mask
 
+# The start of a child script that SIGKILLs itself at its KILL_AT-th os.replace or os.fsync
+# (0: never) and counts those calls; the writer fault tests append what the child runs.
+KILL_AT_NTH_WRITE = r"""
+import os, signal, sys
+kill_at, count_file = int(os.environ["KILL_AT"]), os.environ.get("COUNT_FILE")
+calls = [0]
+def patched(real):
+    def call(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+    return call
+os.replace, os.fsync = patched(os.replace), patched(os.fsync)
+"""
+
 
 def kernel_call(fn, **available):
     """Call a numba kernel with the arguments its signature names."""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import KILL_AT_NTH_WRITE
 
 from evomod.cli import main
 
@@ -611,18 +612,7 @@ def test_preset_names_cannot_leave_the_presets(in_tmp, capsys):
 
 # --- every writer of a run killed at a random point ----------------------------------------------
 
-KILLER = r"""
-import os, signal, sys
-kill_at, count_file = int(os.environ["KILL_AT"]), os.environ.get("COUNT_FILE")
-calls = [0]
-def patched(real):
-    def call(*args, **kwargs):
-        calls[0] += 1
-        if calls[0] == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(*args, **kwargs)
-    return call
-os.replace, os.fsync = patched(os.replace), patched(os.fsync)
+KILLER = KILL_AT_NTH_WRITE + r"""
 from evomod.cli import main
 code = main(sys.argv[1:])
 if count_file:

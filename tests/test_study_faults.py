@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from conftest import KILL_AT_NTH_WRITE
 
 pytest.importorskip("distributed")
 
@@ -46,18 +47,7 @@ condition = [
 """
 # a study in small batches (several commits and merges), then its report; the writer dies at the
 # KILL_AT-th call of os.replace or os.fsync (0: never; the calls are counted into COUNT_FILE)
-DRIVER = r"""
-import os, signal, sys
-kill_at, count_file = int(os.environ["KILL_AT"]), os.environ.get("COUNT_FILE")
-calls = [0]
-def patched(real):
-    def call(*args, **kwargs):
-        calls[0] += 1
-        if calls[0] == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(*args, **kwargs)
-    return call
-os.replace, os.fsync = patched(os.replace), patched(os.fsync)
+DRIVER = KILL_AT_NTH_WRITE + r"""
 if os.environ.get("KILL_AT_FIRST_PART"):  # before the first records part's rename: written, not committed
     real_replace = os.replace
     def replace(src, dst, *args, **kwargs):
