@@ -17,7 +17,7 @@ import sys
 from evomod import __version__
 
 COMMANDS = ("run", "presets", "show", "modularity", "robustness", "bench", "study", "replicate", "experiment",
-            "report")
+            "report", "feasible")
 
 
 class _Parser(argparse.ArgumentParser):
