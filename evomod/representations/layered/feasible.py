@@ -47,8 +47,8 @@ and a hand-written search over the objective.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 import numpy as np
 
@@ -113,7 +113,7 @@ class Architecture:
         """Value of input `k` on row `r` (first input = most significant bit)."""
         return self.input_values[(r >> (self.layers[0] - 1 - k)) & 1]
 
-    def with_outputs(self, n_outputs: int) -> "Architecture":
+    def with_outputs(self, n_outputs: int) -> Architecture:
         """Same hidden layers, `n_outputs` output neurons (one per goal)."""
         return Architecture(self.layers[:-1] + (n_outputs,), self.fan_in, self.biases, self.input_values)
 
@@ -206,10 +206,10 @@ class Result:
     """
 
     status: str
-    value: Optional[int]
-    bound: Optional[int]
-    per_output: Optional[list]
-    network: Optional[Network]
+    value: int | None
+    bound: int | None
+    per_output: list | None
+    network: Network | None
     wall_s: float
     stats: dict = field(default_factory=dict)
 
@@ -319,9 +319,9 @@ class _Model:
         return Network(weights, [[solver.Value(b) for b in B] for B in self.bias])
 
 
-def solve(arch: Architecture, goals: Sequence[Sequence], *, target: Optional[int] = None,
+def solve(arch: Architecture, goals: Sequence[Sequence], *, target: int | None = None,
           time_limit: float = 60.0, workers: int = 2, symmetry: bool = True,
-          cells: Optional[bool] = None, hint: Optional[Network] = None) -> Result:
+          cells: bool | None = None, hint: Network | None = None) -> Result:
     """Most rows any network of `arch` gets right on `goals` (one per output).
 
     Maximises ``min_k correct_k``, where ``correct_k`` counts the rows ``r``
