@@ -32,7 +32,7 @@ In the first neuron layer ``S`` has constant coefficients (the inputs); deeper,
 the products ``pos & y_prev`` are Boolean ANDs.  Symmetry breaking (optional,
 sound: it keeps an optimal network of every optimal value): hidden neurons of
 a layer with equal caps are sorted by a key of their weights and bias; an
-unused hidden neuron has no inputs and the smallest bias; with a contiguous
+unused hidden neuron has no inputs and a fixed bias; with a contiguous
 bias range containing 0 and 1 and 0/1 values into the neuron, a bias stays within
 ``[-(#positive inputs), #negative inputs + 1]`` (beyond it the neuron is the
 same constant).
@@ -243,7 +243,7 @@ class _Model:
                 for i in range(n_src):
                     m.AddBoolOr([P[j][i].Not(), N[j][i].Not()])
                 m.Add(sum(P[j]) + sum(N[j]) <= arch.cap(t))
-                if symmetry and contiguous and (t > 0 or arch.input_values == (0, 1)):
+                if self._clamped(t, symmetry, contiguous):
                     m.Add(B[j] >= -sum(P[j]))
                     m.Add(B[j] <= sum(N[j]) + 1)
                 for r in points:
@@ -260,7 +260,7 @@ class _Model:
             self.vals.append(Y)
             prev = Y
         if symmetry:
-            self._break_symmetry()
+            self._break_symmetry(contiguous)
         outputs = self.vals[-1]
         if cells:  # output on row r = the output on the cell of layer 1's values at r
             n1 = arch.layers[1]
@@ -289,10 +289,16 @@ class _Model:
         self.m.AddBoolOr([a.Not(), b.Not(), lit])
         return lit
 
-    def _break_symmetry(self) -> None:
+    def _clamped(self, t: int, symmetry: bool, contiguous: bool) -> bool:
+        """Whether layer `t`'s biases are kept in ``[-#pos, #neg + 1]`` (0/1 values into it)."""
+        return symmetry and contiguous and (t > 0 or self.arch.input_values == (0, 1))
+
+    def _break_symmetry(self, contiguous: bool) -> None:
         m, arch = self.m, self.arch
-        n_b, b_lo = len(arch.biases), arch.biases[0]
+        n_b = len(arch.biases)
         for t in range(len(arch.layers) - 2):  # hidden neuron layers only
+            # an unused neuron gets no inputs and one fixed bias, inside the clamp when there is one
+            idle_bias = 0 if self._clamped(t, True, contiguous) else arch.biases[0]
             P, N, B = self.pos[t], self.neg[t], self.bias[t]
             nxt = arch.layers[t + 2]
             keys = []
@@ -305,7 +311,7 @@ class _Model:
                 for i in range(arch.layers[t]):
                     m.AddImplication(used.Not(), P[j][i].Not())
                     m.AddImplication(used.Not(), N[j][i].Not())
-                m.Add(B[j] == b_lo).OnlyEnforceIf(used.Not())
+                m.Add(B[j] == idle_bias).OnlyEnforceIf(used.Not())
                 # interchangeable neurons: sorted by (weights in base 3, bias rank)
                 rank = m.NewIntVar(0, n_b - 1, f"brank{t}_{j}")
                 m.AddElement(rank, list(arch.biases), B[j])
