@@ -268,6 +268,12 @@ def test_command_json(tmp_path, capsys):
     assert main(["feasible", str(cfg), "--set", "representation.layers=[2,1]", "--set",
                  "representation.fan_in=[2]"]) == 0
     assert "X: best 3/4 rows (75.0%), proven optimal" in capsys.readouterr().out
+    # a 2-1 network: XOR reaches 3/4 at best (above), AND all 4 rows
+    assert main(["feasible", str(cfg), "--set", "representation.layers=[2,1]", "--set",
+                 "representation.fan_in=[2]", "--goal", "X", "--goal", "A", "--target", "0.8"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "X: no network reaches >= 4/4 rows (proven)" in lines[1]
+    assert "A: yes: a network reaches >= 4/4 rows" in lines[2]
 
 
 def test_command_bad_input_is_one_line(tmp_path, capsys):
@@ -276,7 +282,8 @@ def test_command_bad_input_is_one_line(tmp_path, capsys):
     for argv, key in ((["feasible", str(cfg), "--goal", "Q"], "--goal Q"),
                       (["feasible", "clune2013-pa"], "representation.activation"),
                       (["feasible", "ka2005-retina-fixed", "--variant", "nope"], "allowed: thresholds-wide"),
-                      (["feasible", str(cfg), "--shared"], "--shared")):
+                      (["feasible", str(cfg), "--shared"], "--shared"),
+                      (["feasible", str(cfg), "--target", "1.5"], "--target")):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and key in err
