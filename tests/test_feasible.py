@@ -287,3 +287,10 @@ def test_command_bad_input_is_one_line(tmp_path, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and key in err
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(fz, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 5 and result.failed == 0

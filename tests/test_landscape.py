@@ -60,3 +60,10 @@ def test_runnable_readings_are_valid_configs():
         cfg = config.load("ka2005-logic-mvg", items)
         assert cfg.representation.name == "nand"
     assert L.overrides(("elite-rank",) + tuple(f.names[0] for f in L.FACTORS[1:])) is None
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(L)
+    assert result.attempted >= 4 and result.failed == 0
