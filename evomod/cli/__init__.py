@@ -21,7 +21,7 @@ import threading
 from evomod import __version__
 
 COMMANDS = ("run", "presets", "show", "modularity", "robustness", "bench", "study", "replicate", "experiment",
-            "report")
+            "report", "feasible")
 
 
 class _Parser(argparse.ArgumentParser):
