@@ -390,7 +390,7 @@ def load(source: str | Path | dict | None = None, overrides: Iterable[str] = (),
     >>> load("ka2005-logic-g1", ["selection.pmm=0.5"])
     Traceback (most recent call last):
     ...
-    evomod.registry.ConfigError: unknown key 'selection.pmm'; allowed here: name, pm, pc, elite
+    evomod.registry.ConfigError: unknown key 'selection.pmm'; allowed here: name, pm, pc, elite, mutate_elite
     >>> try:
     ...     load(None, ["selection.pm=2"])
     ... except ConfigError as exc:

@@ -19,7 +19,8 @@ from evomod.registry import ConfigError
 class Claim:
     """One headline number. ``kind``: ``median`` (the published value lies in
     the 95% CI of the measured median), ``at_most`` (the measured median is
-    not significantly above it), ``proportion`` (Fisher's exact test against
+    not significantly above it), ``at_least`` (not significantly below it),
+    ``proportion`` (Fisher's exact test against
     the published k/N), ``greater`` / ``less`` (the condition's values exceed /
     fall below ``versus``'s: one-sided Mann-Whitney U), ``ratio`` (as
     ``less``/``greater`` and the published ratio of medians lies in its

@@ -34,11 +34,15 @@ class Factor:
         return tuple(level for level, _ in self.levels)
 
 
-#: The pre-registered factors; ``None``: a reading the engine does not implement yet.
+#: The pre-registered factors (every level implemented; ``None`` would mark one that is not).
 FACTORS = (
-    Factor("S", "selection", (("ka", {}), ("elite-uniform", None), ("elite-rank", None), ("no-elitism", None))),
-    Factor("M", "mutation", (("one-locus", {}), ("per-locus", None))),
-    Factor("C", "circuits", (("feedback", {}), ("feedback-read", None),
+    Factor("S", "selection", (("ka", {}),
+                              ("elite-uniform", {"selection.name": "mu_plus_lambda", "selection.mu": 300}),
+                              ("elite-rank", {"selection.name": "mu_plus_lambda", "selection.mu": 300,
+                                              "selection.draw": "rank"}),
+                              ("no-elitism", {"selection.mutate_elite": True}))),
+    Factor("M", "mutation", (("one-locus", {}), ("per-locus", {"representation.mutation": "per-locus"}))),
+    Factor("C", "circuits", (("feedback", {}), ("feedback-read", {"representation.unsettled": "read"}),
                              ("feedforward", {"representation.feedforward": True}))),
     Factor("Z", "size", (("12/11", {}),
                          ("13/11", {"representation.gates": 13, "fitness.free_gates": 11}),

@@ -6,6 +6,8 @@ Rules (fixed before looking at any result, the same for every claim):
   95% confidence interval of the measured median (order statistics of the
   binomial(n, 1/2) law), *not reproduced* otherwise;
 * "at most v": reproduced unless the whole interval lies above v;
+* "at least v": reproduced unless the whole interval lies below v (added
+  with the reading landscape's pre-registration, before its runs);
 * a published success count k/N: Fisher's exact test of the measured k'/n
   against it; reproduced when p >= 0.05;
 * a direction between two conditions (greater / less / more often): a
@@ -117,13 +119,15 @@ def judge(claim: Claim, x: np.ndarray, y: np.ndarray | None = None) -> Verdict:
     short = len(x) < MIN_RUNS or (y is not None and len(y) < MIN_RUNS)
     few = Verdict("too few runs", f"n = {len(x)}" + ("" if y is None else f" vs {len(y)}") + f" < {MIN_RUNS}")
     kind = claim.kind
-    if kind in ("median", "at_most"):
+    if kind in ("median", "at_most", "at_least"):
         if short:
             return few
         lo, hi = median_ci(x)
-        inside = lo <= claim.value <= hi if kind == "median" else lo <= claim.value
+        inside = {"median": lo <= claim.value <= hi, "at_most": lo <= claim.value,
+                  "at_least": claim.value <= hi}[kind]
         side = "" if inside else (" (measured higher)" if lo > claim.value else " (measured lower)")
-        what = "inside" if kind == "median" else "at or above the lower end of"
+        what = {"median": "inside", "at_most": "at or above the lower end of",
+                "at_least": "at or below the upper end of"}[kind]
         return Verdict("reproduced" if inside else "not reproduced" + side,
                        f"{claim.value:g} {what if inside else 'outside'} the 95% CI of the median "
                        f"[{lo:.4g}, {hi:.4g}]")

@@ -103,6 +103,8 @@ Built in (kernels in ``evomod.selection.kernels`` and ``evomod.selection.nsga``)
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from pydantic import Field, field_validator
 
@@ -141,6 +143,9 @@ class EliteParams(SelectionParams):
     elite: int = Field(300, ge=0, description=(
         "L: the L best pass unchanged and the L worst are replaced by copies of them; "
         "must be <= population/2 (Kashtan & Alon: L = 300 of S = 1000)"))
+    mutate_elite: bool = Field(False, description=(
+        "mutate the L best and their copies too, so the best can be lost (a reading of Kashtan & Alon's "
+        "Methods that the landscape study tests; default false: the elite pass unchanged)"))
 
 
 class GenerationalParams(SelectionParams):
@@ -175,6 +180,9 @@ class TruncationParams(GenerationalParams):
 class MuLambdaParams(SelectionParams):
     name: str = Field("mu_plus_lambda", description="selection strategy")
     mu: int = Field(0, ge=0, description=_MU_HELP)
+    draw: Literal["uniform", "rank"] = Field("uniform", description=(
+        "how parents are drawn from the mu best: uniform | rank (probability proportional to rank "
+        "within the mu, best = mu, worst = 1)"))
 
 
 class MuCommaLambdaParams(MuLambdaParams):
@@ -289,6 +297,8 @@ def elite(objectives: np.ndarray, state: np.ndarray, params: EliteParams, cases=
     replaced by copies of them (the i-th worst by the i-th best), and every
     other row stays where it is to be mutated. Ties in fitness are broken at
     random.
+    With ``mutate_elite``, the L best and their copies are mutated too (so
+    the best circuit can be lost: a reading the landscape study tests).
 
     Parameters
     ----------
@@ -331,7 +341,10 @@ def elite(objectives: np.ndarray, state: np.ndarray, params: EliteParams, cases=
     """
     fitness = _fitness(objectives)
     _check_elite(params, fitness.shape[0])
-    return elite_parents(fitness, params.elite, state)
+    parents, keep = elite_parents(fitness, params.elite, state)
+    if params.mutate_elite:
+        keep[:] = False
+    return parents, keep
 
 
 @SELECTION.register("tournament", TournamentParams, check=_check_tournament)
@@ -574,8 +587,12 @@ def truncation(objectives, state, params: TruncationParams, cases=None):
 def mu_plus_lambda(objectives, state, params: MuLambdaParams, cases=None):
     """(mu + lambda) selection: the best mu kept in place, every other row a copy of one of them.
 
-    The copies are drawn uniformly from the mu best rows by column 0 (ties at
-    the cut at random), then mutated; ``mu = 0`` means S // 2.
+    The copies are drawn from the mu best rows by column 0 (ties at the cut at
+    random), uniformly (``draw = "uniform"``) or with probability proportional
+    to rank among them (``draw = "rank"``: best mu, worst 1), then mutated;
+    ``mu = 0`` means S // 2. With ``mu = L`` this is the "all S - L non-elite
+    replaced by mutated copies of the elite" reading of Kashtan & Alon's
+    Methods.
 
     Parameters
     ----------
@@ -618,15 +635,31 @@ def mu_plus_lambda(objectives, state, params: MuLambdaParams, cases=None):
     (array([1, 4]), [1, 4])
     """
     fitness = _fitness(objectives)
-    return _k.plus_parents(fitness, _mu(params, fitness.shape[0], True), state)
+    mu = _mu(params, fitness.shape[0], True)
+    if params.draw == "uniform":
+        return _k.plus_parents(fitness, mu, state)
+    best = _k.top_rows(fitness, mu, state)
+    keep = np.zeros(fitness.shape[0], dtype=np.bool_)
+    keep[best] = True
+    parents = np.arange(fitness.shape[0])
+    parents[~keep] = _rank_draw(fitness, best, int((~keep).sum()), state)
+    return parents, keep
+
+
+def _rank_draw(fitness, pool, n, state):
+    """``n`` rows of ``pool`` drawn with probability proportional to their rank in it (best = len(pool))."""
+    ordered = pool[np.argsort(-fitness[pool], kind="stable")]
+    weights = np.arange(len(ordered), 0, -1, dtype=np.float64)
+    return ordered[_k.wheel_parents(weights, n, state)]
 
 
 @SELECTION.register("mu_comma_lambda", MuCommaLambdaParams, check=_check_mu)
 def mu_comma_lambda(objectives, state, params: MuCommaLambdaParams, cases=None):
     """(mu, lambda) selection: every row a copy of one of the best mu; nothing kept.
 
-    Parents are drawn uniformly from the mu best rows by column 0 (ties at the
-    cut at random); ``mu = 0`` means S // 2.
+    Parents are drawn from the mu best rows by column 0 (ties at the cut at
+    random), uniformly or by rank (``draw``, as in :func:`mu_plus_lambda`);
+    ``mu = 0`` means S // 2.
 
     Parameters
     ----------
@@ -670,6 +703,8 @@ def mu_comma_lambda(objectives, state, params: MuCommaLambdaParams, cases=None):
     fitness = _fitness(objectives)
     size = fitness.shape[0]
     best = _k.top_rows(fitness, _mu(params, size, False), state)
+    if params.draw == "rank":
+        return _rank_draw(fitness, best, size, state), np.zeros(size, dtype=np.bool_)
     return _k.copies_of(best, size, state), np.zeros(size, dtype=np.bool_)
 
 

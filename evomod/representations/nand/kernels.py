@@ -152,6 +152,31 @@ def mutate(genomes, keep, pm, high, state, stale, effective, n_gates):
 
 
 @njit(cache=True)
+def mutate_per_locus(genomes, keep, pm, high, state, stale, effective, n_gates):
+    """Per-locus point mutation, in place: each locus of each row not in
+    ``keep`` is redrawn with probability ``pm / n_loci`` (the same expected
+    number of redraws per genome as :func:`mutate`, but possibly several).
+    ``stale`` as in :func:`mutate`: a change to an input of a non-effective
+    gate, judged on the row's gates before this call, is neutral."""
+    n_loci = genomes.shape[1]
+    rate = pm / n_loci
+    for i in range(genomes.shape[0]):
+        if keep[i]:
+            continue
+        for j in range(n_loci):
+            if _rng.uniform(state) >= rate:
+                continue
+            new = _rng.below(state, high[j])
+            if new == genomes[i, j]:
+                continue
+            genomes[i, j] = new
+            gate = j // 2
+            neutral = gate < n_gates and gate < 64 and not ((effective[i] >> np.uint64(gate)) & np.uint64(1))
+            if not neutral:
+                stale[i] = True
+
+
+@njit(cache=True)
 def crossover(genomes, keep, pc, state, stale):
     """One-point crossover, in place: each row not in ``keep``, with
     probability ``pc``, takes the loci after a random cut from a random

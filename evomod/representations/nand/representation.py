@@ -6,6 +6,8 @@ The kernels live in ``evomod.representations.nand.kernels``; this module binds t
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from numba import get_num_threads, njit
 from pydantic import Field, model_validator
@@ -27,6 +29,12 @@ class NandParams(Section):
         "synchronous update steps T for cyclic circuits (>= gates + 1; default gates + 1, the fewest "
         "that let every acyclic circuit settle); a row not settled after T steps counts as wrong; at most "
         "10,000, since a row that cycles costs T steps at every evaluation"))
+    unsettled: Literal["wrong", "read"] = Field("wrong", description=(
+        "a row of a cyclic circuit not settled after T steps: wrong (counts as wrong for every output) | "
+        "read (its outputs are read at step T, settled or not); a reading the landscape study tests"))
+    mutation: Literal["one-locus", "per-locus"] = Field("one-locus", description=(
+        "one-locus: with probability selection.pm one random locus is redrawn (Kashtan & Alon) | "
+        "per-locus: each locus redrawn with probability pm / loci (the same mean, possibly several)"))
 
     @model_validator(mode="after")
     def _settle_steps(self):
@@ -99,8 +107,10 @@ class NandCircuits(Representation):
     costs = ("connections", "locality")
     capabilities = frozenset({"program", "drawing", "mutation_effects"})
 
-    def __init__(self, spec: _circ.CircuitSpec):
+    def __init__(self, spec: _circ.CircuitSpec, unsettled: str = "wrong", mutation: str = "one-locus"):
         self.spec = spec
+        self.read_unsettled = unsettled == "read"
+        self._mutate = _circ.mutate_per_locus if mutation == "per-locus" else _circ.mutate
         self.n_inputs, self.n_outputs = spec.n_inputs, spec.n_outputs
         self.high = spec.locus_high()
         self.inputs, self.mask = _goals.input_tables(spec.n_inputs), _goals.row_mask(spec.n_inputs)
@@ -124,9 +134,11 @@ class NandCircuits(Representation):
             _circ.evaluate_parallel(*args, 4 * get_num_threads())
         else:
             _circ.evaluate(*args)
+        if self.read_unsettled:  # every row counts, read at step T
+            pop.valid[:] = self.mask
 
     def vary(self, pop, keep, selection, state):
-        _circ.mutate(pop.genomes, keep, selection.pm, self.high, state, pop.stale, pop.extra["effective"],
+        self._mutate(pop.genomes, keep, selection.pm, self.high, state, pop.stale, pop.extra["effective"],
                      self.spec.n_gates)
         _circ.crossover(pop.genomes, keep, selection.pc, state, pop.stale)
 
@@ -214,4 +226,5 @@ def check(params: NandParams, context) -> None:
 @REPRESENTATIONS.register("nand", NandParams, check=check)
 def nand(params: NandParams, n_inputs: int) -> NandCircuits:
     return NandCircuits(_circ.CircuitSpec(n_inputs, params.gates, params.outputs, params.feedforward,
-                                          params.settle_steps or params.gates + 1))
+                                          params.settle_steps or params.gates + 1),
+                        params.unsettled, params.mutation)
