@@ -205,7 +205,8 @@ def test_presets_list(capsys):
                                      "majority5", "majority7", "fulladder", "adder2")}
     assert set(listed) == set(C.preset_names()) == {
         "ka2005-logic-g1", "ka2005-logic-g2", "ka2005-logic-mvg", "ka2005-logic-rmvg", "ka2005-retina-fixed",
-        "ka2005-retina-mvg", "clune2013-pa", "clune2013-pcc", "clune2013-pa-mvg", "clune2013-pcc-mvg",
+        "ka2005-retina-mvg", "ka2005-retina3-fixed", "ka2005-retina3-mvg", "clune2013-pa", "clune2013-pcc",
+        "clune2013-pa-mvg", "clune2013-pcc-mvg",
         "serial-fixed", "serial-mvg-first", "serial-mvg-second", "ka2005-6input-fixed", "ka2005-6input-mvg",
         "kashtan2007-fixed", "kashtan2007-mvg", "kashtan2007-rvg", "mengistu2016-pa", "mengistu2016-pcc",
         "hxor-pa", "hxor-pcc"} | boolean

@@ -221,12 +221,12 @@ def test_single_neuron_on_retina_matches_enumeration():
 def test_architecture_of_rejects_what_is_not_modelled():
     from evomod import config
 
-    arch = fz.architecture_of(config.load("ka2005-retina-fixed").representation)
+    arch = fz.architecture_of(config.load("ka2005-retina3-fixed").representation)
     assert (arch.layers, arch.fan_in, arch.biases) == ((8, 4, 2, 1), (3, 3, 2), PRESET_BIASES)
     with pytest.raises(ValueError, match="activation"):
         fz.architecture_of(config.load("clune2013-pa").representation)
     with pytest.raises(ValueError, match="weights"):
-        fz.architecture_of(config.load("ka2005-retina-fixed", ["representation.weights=[-2,-1,1,2]"])
+        fz.architecture_of(config.load("ka2005-retina3-fixed", ["representation.weights=[-2,-1,1,2]"])
                            .representation)
 
 

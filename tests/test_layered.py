@@ -149,7 +149,7 @@ def clune():
 
 @pytest.fixture(scope="module")
 def ka():
-    return preset_spec("ka2005-retina-fixed")
+    return preset_spec("ka2005-retina3-fixed")  # the three-neuron-layer reading: small and well known
 
 
 # --- spec ----------------------------------------------------------------------
@@ -174,11 +174,17 @@ def test_clune_preset_layout(clune):
 
 
 def test_kashtan_alon_preset(ka):
-    """The ka2005-retina presets' networks, against Kashtan & Alon (2005) as reported."""
+    """The ka2005-retina presets' networks, against Kashtan & Alon (2005) as reported: four layers of
+    threshold neurons (8, 4, 2, 1) fed by the 8 inputs, four fan-in limits; the three-layer reading kept."""
+    four = preset_spec("ka2005-retina-fixed")
+    assert four.layers == (8, 8, 4, 2, 1) and four.n_slots == 64 + 32 + 8 + 2 and four.n_biased == 15
+    assert four.fan_in == (3, 3, 3, 2) and four.max_connections == 8 * 3 + 4 * 3 + 2 * 3 + 2
+    assert preset_spec("ka2005-retina-mvg") == four
     assert ka.layers == (8, 4, 2, 1) and ka.n_slots == 32 + 8 + 2 and ka.n_biased == 7
     assert ka.fan_in == (3, 3, 2) and ka.max_connections == 4 * 3 + 2 * 3 + 2
-    assert ka.weights == (-1, 1) and ka.activation == "step" and ka.input_values == (0, 1)
-    assert ka.biases == (-2, -1, 0, 1, 2)  # thresholds -2..2 (their range is not known)
+    for spec in (four, ka):
+        assert spec.weights == (-1, 1) and spec.activation == "step" and spec.input_values == (0, 1)
+        assert spec.biases == (-2, -1, 0, 1, 2)  # thresholds -2..2 (their range is not known)
 
 
 def test_spec_hashable_and_equal(clune, ka):
@@ -209,7 +215,7 @@ def test_tanh20_of_integers_is_exactly_sign_in_float64():
 def test_kernel_matches_float_twin(which, density):
     spec = {
         "clune": preset_spec("clune2013-pa"),
-        "ka": preset_spec("ka2005-retina-fixed"),
+        "ka": preset_spec("ka2005-retina3-fixed"),
         "hxor": spec_of(layers=(8, 8, 4, 4, 2)),
         "tanh01": spec_of(layers=(6, 5, 3, 1), input_values=(0, 1), weights=(-3, -1, 2)),
         "step_pm": spec_of(layers=(4, 3, 2), activation="step", input_values=(-1, 1),

@@ -162,7 +162,7 @@ def test_retina_goal_counts_through_the_task():
 
 def retina_without(*keys, **representation):
     """The ka2005-retina-fixed preset without some [representation] keys, others replaced."""
-    raw = C.read_raw("ka2005-retina-fixed")
+    raw = C.read_raw("ka2005-retina3-fixed")
     for key in keys:
         del raw["representation"][key]
     raw["representation"].update(representation)
@@ -170,33 +170,33 @@ def retina_without(*keys, **representation):
 
 
 @pytest.mark.parametrize("source, over, key, words", [
-    ("ka2005-retina-fixed", ["representation.weights=[-1, 0, 1]"], "representation.weights", "must not contain 0"),
-    ("ka2005-retina-fixed", ["representation.weights=[0, 1]"], "representation.weights", "must not contain 0"),
-    ("ka2005-retina-fixed", ["representation.weights=[1, 200]"], "representation.weights", "int8 range"),
-    ("ka2005-retina-fixed", ["representation.weights=[1, 1]"], "representation.weights", "distinct"),
-    ("ka2005-retina-fixed", ["representation.weights=[]"], "representation.weights", "at least 1 item"),
-    ("ka2005-retina-fixed", ["representation.biases=[-300, 0]"], "representation.biases", "int8 range"),
+    ("ka2005-retina3-fixed", ["representation.weights=[-1, 0, 1]"], "representation.weights", "must not contain 0"),
+    ("ka2005-retina3-fixed", ["representation.weights=[0, 1]"], "representation.weights", "must not contain 0"),
+    ("ka2005-retina3-fixed", ["representation.weights=[1, 200]"], "representation.weights", "int8 range"),
+    ("ka2005-retina3-fixed", ["representation.weights=[1, 1]"], "representation.weights", "distinct"),
+    ("ka2005-retina3-fixed", ["representation.weights=[]"], "representation.weights", "at least 1 item"),
+    ("ka2005-retina3-fixed", ["representation.biases=[-300, 0]"], "representation.biases", "int8 range"),
     (retina_without("x", "y", layers=[6, 4, 2, 1]), [], "representation.layers", "the task has 8 inputs"),
-    ("ka2005-retina-fixed", ["representation.layers=[8]"], "representation.layers", "at least an input"),
-    ("ka2005-retina-fixed", ["representation.layers=[8, 0, 1]"], "representation.layers", "at least one node"),
+    ("ka2005-retina3-fixed", ["representation.layers=[8]"], "representation.layers", "at least an input"),
+    ("ka2005-retina3-fixed", ["representation.layers=[8, 0, 1]"], "representation.layers", "at least one node"),
     (retina_without("y"), [], "representation.y", "give both x and y"),
     (retina_without("x"), [], "representation.x", "give both x and y"),
-    ("ka2005-retina-fixed", ["representation.x=[[0, 1, 2, 3, 4, 5, 6, 7], [0, 1]]"], "representation.x",
+    ("ka2005-retina3-fixed", ["representation.x=[[0, 1, 2, 3, 4, 5, 6, 7], [0, 1]]"], "representation.x",
      "coordinates for 2 layers"),
-    ("ka2005-retina-fixed", ["representation.x=[[0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2], [0, 1], [0]]"],
+    ("ka2005-retina3-fixed", ["representation.x=[[0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2], [0, 1], [0]]"],
      "representation.x", "layer 1 has 4 nodes but 3"),
-    ("ka2005-retina-fixed", ["representation.y=[0, 1, 2]"], "representation.y", "3 values for 4 layers"),
-    ("ka2005-retina-fixed", ["representation.initial_connections=[5, 5]"], "representation.initial_connections",
+    ("ka2005-retina3-fixed", ["representation.y=[0, 1, 2]"], "representation.y", "3 values for 4 layers"),
+    ("ka2005-retina3-fixed", ["representation.initial_connections=[5, 5]"], "representation.initial_connections",
      "0 <= low < high"),
-    ("ka2005-retina-fixed", ["representation.initial_connections=[9, 3]"], "representation.initial_connections",
+    ("ka2005-retina3-fixed", ["representation.initial_connections=[9, 3]"], "representation.initial_connections",
      "0 <= low < high"),
-    ("ka2005-retina-fixed", ["representation.fan_in=[3, 3]"], "representation.fan_in", "one cap per non-input"),
-    ("ka2005-retina-fixed", ["representation.fan_in=[3, -1, 2]"], "representation.fan_in", ">= 0"),
-    ("ka2005-retina-fixed", ["representation.input_values=[1, 1]"], "representation.input_values", "distinct"),
-    ("ka2005-retina-fixed", ["representation.activation=\"relu\""], "representation.activation", "tanh20"),
-    ("ka2005-retina-fixed", ["objectives.separate=[\"wiring\"]", "selection.name=\"elite\"",
+    ("ka2005-retina3-fixed", ["representation.fan_in=[3, 3]"], "representation.fan_in", "one cap per non-input"),
+    ("ka2005-retina3-fixed", ["representation.fan_in=[3, -1, 2]"], "representation.fan_in", ">= 0"),
+    ("ka2005-retina3-fixed", ["representation.input_values=[1, 1]"], "representation.input_values", "distinct"),
+    ("ka2005-retina3-fixed", ["representation.activation=\"relu\""], "representation.activation", "tanh20"),
+    ("ka2005-retina3-fixed", ["objectives.separate=[\"wiring\"]", "selection.name=\"elite\"",
                              "selection.elite=100"], "objectives.separate", "uses one objective"),
-    ("ka2005-retina-fixed", ["objectives.weights={cables = 1.0}"], "objectives.weights", "not a cost"),
+    ("ka2005-retina3-fixed", ["objectives.weights={cables = 1.0}"], "objectives.weights", "not a cost"),
 ])
 def test_bad_network_configs_name_the_key(source, over, key, words):
     with pytest.raises(ConfigError) as e:

@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
     f.add_argument("--goal", action="append", default=[], metavar="NAME",
                    help="a goal of the task (repeat for several; default: the schedule's goals)")
     f.add_argument("--variant", help="a variant of the `evomod replicate` experiment built on this preset "
-                   "(e.g. hidden-8 for ka2005-retina-*)")
+                   "(e.g. three-layer for ka2005-retina-*)")
     f.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. representation.biases=[-3,-2,-1,0,1,2,3,4]")
     f.add_argument("--shared", action="store_true", help="also ask: one network whose goals differ only in "
@@ -45,9 +45,14 @@ def _variant_overrides(preset: str, variant: str) -> dict:
 def _config(args):
     from evomod import config as _config
 
-    raw = _config.apply_overrides(_config.read_raw(args.preset), args.set)
-    if args.variant:
-        for key, value in _variant_overrides(args.preset, args.variant).items():
+    changes = _variant_overrides(args.preset, args.variant) if args.variant else {}
+    base = args.preset
+    if "preset" in changes:  # a variant may be another preset family (the three-layer retina): same suffix
+        family = changes.pop("preset").rsplit("-", 1)[0]
+        base = f"{family}-{args.preset.rsplit('-', 1)[1]}"
+    raw = _config.apply_overrides(_config.read_raw(base), args.set)
+    if changes:
+        for key, value in changes.items():
             node = raw
             *path, last = key.split(".")
             for part in path:

@@ -44,7 +44,7 @@ LOGIC = Experiment(
 RETINA = Experiment(
     name="measures-retina",
     title="Measures benchmark, retina networks: fixed L-AND-R vs MVG (K&A 2005)",
-    base="ka2005-retina-fixed",
+    base="ka2005-retina3-fixed",  # the reading its committed study ran (three neuron layers)
     conditions=(
         Condition("fixed", {"schedule.name": "fixed", "schedule.goals": ["L-AND-R"], **_SOLVE},
                   "L-AND-R; stops at 95% of the 256 patterns right"),

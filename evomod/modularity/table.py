@@ -20,7 +20,7 @@ from pathlib import Path
 
 TABLE = Path(__file__).resolve().parent.parent / "data" / "qm-null.json.gz"
 PRESETS = ("ka2005-logic-mvg", "ka2005-logic-g1", "ka2005-logic-g2", "ka2005-logic-rmvg", "ka2005-retina-mvg",
-           "ka2005-retina-fixed")
+           "ka2005-retina-fixed", "ka2005-retina3-mvg", "ka2005-retina3-fixed")
 
 
 @functools.lru_cache(maxsize=1)

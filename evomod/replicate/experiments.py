@@ -145,7 +145,7 @@ _RETINA_FIXED, _RETINA_MVG = _fixed("L-AND-R"), {**_mvg("L-AND-R", "L-OR-R"), **
 
 KA_RETINA = Experiment(
     name="ka2005-retina",
-    title="Kashtan & Alon 2005: retina networks (8-4-2-1 threshold neurons), fixed goal vs MVG",
+    title="Kashtan & Alon 2005: retina networks (8 inputs, then 8-4-2-1 threshold neurons), fixed goal vs MVG",
     base="ka2005-retina-fixed",
     conditions=(
         Condition("fixed", _RETINA_FIXED, "L-AND-R; stops at 95% of the 256 patterns right"),
@@ -167,15 +167,9 @@ KA_RETINA = Experiment(
                             {"representation.biases": [-3, -2, -1, 0, 1, 2, 3]}),
         "weights-2": ("weights in {-2,-1,1,2} instead of +-1", {"representation.weights": [-2, -1, 1, 2]}),
         "no-penalty": ("no penalty for neurons above 13", {"fitness.gate_penalty": 0.0}),
-        "hidden-8": ("8, 4, 2, 1 threshold neurons *above* the 8 inputs (8-8-4-2-1, fan-in 3, 3, 3, 2; "
-                     "papers.md lists four fan-in limits, which fit this reading); the penalty still starts "
-                     "above 13 neurons (21 nodes with the inputs)",
-                     {"representation.layers": [8, 8, 4, 2, 1], "representation.fan_in": [3, 3, 3, 2],
-                      "representation.x": [[-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5],
-                                           [-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5],
-                                           [-1.5, -0.5, 0.5, 1.5], [-0.5, 0.5], [0.0]],
-                      "representation.y": [0, 1, 2, 3, 4], "representation.initial_connections": [0, 45],
-                      "fitness.free_gates": 21}),
+        "three-layer": ("the earlier reading: 8 inputs, then 4, 2, 1 threshold neurons (8-4-2-1, fan-in 3, 3, 2; "
+                        "penalty above 13 nodes); the presets ka2005-retina3-*",
+                        {"preset": "ka2005-retina3-fixed"}),
     },
     notes="The retina threshold range is not published; biases -2..2 are evomod's default.",
 )
