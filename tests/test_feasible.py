@@ -141,9 +141,7 @@ def test_object_rule():
     assert {h for h in range(16) if _is_object(h)} == LEFT
 
 
-#: 4-4-2-1 (fan-in 3, 3, 2; biases in -2..2) computing "left object" on inputs 0-3 (bit i = pixel i).
-HALF_W = [[[1, -1, 0, 0], [-1, -1, 0, 0], [0, 1, -1, 0], [1, 0, 1, -1]], [[-1, 0, 1, 1], [1, 1, 0, -1]], [[-1, -1]]]
-HALF_B = [[1, 2, 0, 0], [0, -1], [1]]
+HALF_W, HALF_B = fz._HALF_W, fz._HALF_B  # the package's hand-built half network, checked here
 
 
 def _pixel_net(w, b, v):
@@ -157,24 +155,7 @@ def test_half_network_is_the_object_rule():
     assert all(_pixel_net(HALF_W, HALF_B, h)[0] == _is_object(h) for h in range(16))
 
 
-def _witness(goal_biases):
-    """8-8-4-2-K: HALF on pixels 0-3 and its mirror on 4-7; output k = AND (bias -1) or OR (bias 0).
-    Inputs are evomod's retina inputs in order (input k = pixel k)."""
-    mirror = [4 + (i ^ 1) for i in range(4)]   # right pixel that mirrors left pixel i
-    w1 = [[0] * 8 for _ in range(8)]
-    for j in range(4):
-        for i, w in enumerate(HALF_W[0][j]):
-            w1[j][i] = w
-            w1[4 + j][mirror[i]] = w
-    w2 = [[0] * 8 for _ in range(4)]
-    w3 = [[0] * 4 for _ in range(2)]
-    for side in (0, 1):
-        for j in range(2):
-            for i, w in enumerate(HALF_W[1][j]):
-                w2[2 * side + j][4 * side + i] = w
-        w3[side][2 * side:2 * side + 2] = HALF_W[2][0]
-    return fz.Network([w1, w2, w3, [[1, 1] for _ in goal_biases]],
-                      [HALF_B[0] * 2, HALF_B[1] * 2, HALF_B[2] * 2, list(goal_biases)])
+_witness = fz.retina_witness
 
 
 def test_witness_solves_both_retina_goals_with_one_hidden_network():
@@ -294,3 +275,25 @@ def test_docstring_examples():
 
     result = doctest.testmod(fz, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 5 and result.failed == 0
+
+
+def test_retina_report_section_puts_the_solver_beside_evolution(tmp_path, monkeypatch):
+    """The four-layer default admits the modular witness (256/256); the three-layer variant does not,
+    and the solver's answer for it is never above the rows that exist."""
+    import json
+
+    from evomod.replicate import retina_feasibility as RF
+    from evomod.replicate.experiments import KA_RETINA
+
+    monkeypatch.setattr(RF, "TIME_LIMIT", 1.0)
+    values = {"fixed": {"final_performance": np.array([0.84375, 0.8125])}, "MVG": {"final_performance": np.array([])}}
+    for variant, witness in (("", [256, 256]), ("three-layer", None)):
+        (tmp_path / "replicate.json").write_text(json.dumps({"variant": variant, "quick": False}))
+        lines, data = RF.section(tmp_path, KA_RETINA, values)
+        text = "\n".join(lines)
+        assert data["witness"] == witness
+        assert data["layers"] == ([8, 8, 4, 2, 1] if not variant else [8, 4, 2, 1])
+        assert "fixed: best 216/256, median 212/256 (2 runs)" in text
+        for answer in data["solver"].values():
+            assert answer["best"] is None or 0 <= answer["best"] <= answer["bound"] <= 256
+        assert len(data["solver"]) == 3

@@ -143,6 +143,14 @@ KA_LOGIC = Experiment(
 
 _RETINA_FIXED, _RETINA_MVG = _fixed("L-AND-R"), {**_mvg("L-AND-R", "L-OR-R"), **_SOLVE}
 
+
+def _retina_section(out, exp, values):
+    """The exact solver's answers next to evolution's (``retina_feasibility``)."""
+    from evomod.replicate.retina_feasibility import section
+
+    return section(out, exp, values)
+
+
 KA_RETINA = Experiment(
     name="ka2005-retina",
     title="Kashtan & Alon 2005: retina networks (8 inputs, then 8-4-2-1 threshold neurons), fixed goal vs MVG",
@@ -172,6 +180,7 @@ KA_RETINA = Experiment(
                         {"preset": "ka2005-retina3-fixed"}),
     },
     notes="The retina threshold range is not published; biases -2..2 are evomod's default.",
+    section=_retina_section,
 )
 
 _SWITCH = _mvg("L-AND-R", "L-OR-R", period=None)  # period = switch_at

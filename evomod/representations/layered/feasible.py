@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["Architecture", "Network", "Result", "architecture_of", "check_network", "correct_rows",
-           "evaluate", "solve"]
+           "evaluate", "retina_witness", "solve"]
 
 
 @dataclass(frozen=True)
@@ -185,6 +185,45 @@ def evaluate(arch: Architecture, net: Network) -> np.ndarray:
     for w, b in zip(net.weights, net.biases):
         vals = (vals @ np.asarray(w, dtype=np.int64).T + np.asarray(b, dtype=np.int64) > 0).astype(np.int64)
     return vals.T.astype(bool)
+
+
+#: A 4-4-2-1 network (fan-in 3, 3, 2; biases in -2..2) computing papers.md's "left object" rule on
+#: pixels 0-3 (>= 3 pixels on, or 1-2 on and all in the outer column), checked on all 16 patterns.
+_HALF_W = ([[1, -1, 0, 0], [-1, -1, 0, 0], [0, 1, -1, 0], [1, 0, 1, -1]], [[-1, 0, 1, 1], [1, 1, 0, -1]],
+           [[-1, -1]])
+_HALF_B = ([1, 2, 0, 0], [0, -1], [1])
+
+
+def retina_witness(output_biases: Sequence[int] = (-1, 0)) -> Network:
+    """A modular 8-8-4-2-K network (fan-in 3, 3, 3, 2; biases in -2..2) that solves the retina exactly.
+
+    The left half computes "left object" on pixels 0-3 with a 4-4-2-1 network
+    built by hand, the right half its mirror image on pixels 4-7; output k is
+    ``step(left + right + output_biases[k])``: bias -1 gives L-AND-R, bias 0
+    L-OR-R. One network, only the output neuron's bias changed per goal: the
+    modular solution Kashtan & Alon describe, on the four-layer reading.
+
+    Examples
+    --------
+    >>> net = retina_witness((-1,))
+    >>> [len(w) for w in net.weights], net.biases[-1]
+    ([8, 4, 2, 1], [-1])
+    """
+    mirror = [4 + (i ^ 1) for i in range(4)]  # the right pixel that mirrors left pixel i
+    w1 = [[0] * 8 for _ in range(8)]
+    for j in range(4):
+        for i, w in enumerate(_HALF_W[0][j]):
+            w1[j][i] = w
+            w1[4 + j][mirror[i]] = w
+    w2 = [[0] * 8 for _ in range(4)]
+    w3 = [[0] * 4 for _ in range(2)]
+    for side in (0, 1):
+        for j in range(2):
+            for i, w in enumerate(_HALF_W[1][j]):
+                w2[2 * side + j][4 * side + i] = w
+        w3[side][2 * side:2 * side + 2] = _HALF_W[2][0]
+    return Network([w1, w2, w3, [[1, 1] for _ in output_biases]],
+                   [_HALF_B[0] * 2, _HALF_B[1] * 2, _HALF_B[2] * 2, list(output_biases)])
 
 
 def correct_rows(output: Sequence, goal: Sequence) -> int:
