@@ -104,19 +104,11 @@ def write(out: Path, *, quick: bool, command: str, progress: bool = False) -> Pa
     verdicts, described = tests(rows)
     made = figures(out, rows)
     timing = common.timing(out, STUDIES)
-    lines = ["# Broadness of modular and non-modular solutions (seed experiment 2)", "",
-             f"Command: `{command}`" + (" — **quick mode: too few runs for any verdict; it checks that "
-                                        "everything runs.**" if quick else ""), "",
-             *common.timing_lines(timing), "",
-             "Question: are modular solutions broader, i.e. do more of the genomes one mutation away still "
-             "solve the task, and does performance fall more slowly as mutations accumulate?", "",
-             "## Studies", ""]
-    for key, exp in STUDIES.items():
-        size = exp.quick if quick else exp.full
-        lines += [f"**{key}** — {exp.title}; {size.runs} runs per condition, cap {size.generations:,} "
-                  f"generations ([study report]({key}/REPORT.md)):", ""]
-        lines += [f"- `{c.label}`: {c.description}." for c in exp.conditions]
-        lines += ([f"- {exp.notes}"] if exp.notes else []) + [""]
+    lines = [*common.report_head("Broadness of modular and non-modular solutions (seed experiment 2)", command,
+                                 quick, timing, "are modular solutions broader, i.e. do more of the genomes one "
+                                 "mutation away still solve the task, and does performance fall more slowly as "
+                                 "mutations accumulate?"),
+             *common.study_lines(STUDIES, quick)]
     lines += ["## Hypotheses (written before the data)", "", HYPOTHESES, "## Verdicts", "",
               *common.verdict_rows(verdicts), "",
               "## Per condition (solutions only)", ""]

@@ -358,6 +358,26 @@ def timing_lines(t: dict) -> list[str]:
 
 # --- figures ---------------------------------------------------------------------------------
 
+def report_head(title: str, command: str, quick: bool, timing_info: dict, question: str = "") -> list[str]:
+    """The first lines of an experiment's REPORT.md: title, command (quick mode said), wall and CPU time,
+    the question; then the heading of the studies."""
+    quick_note = " — **quick mode: too few runs for any verdict; it checks that everything runs.**" if quick else ""
+    return [f"# {title}", "", f"Command: `{command}`{quick_note}", "", *timing_lines(timing_info), "",
+            *([f"Question: {question}", ""] if question else []), "## Studies", ""]
+
+
+def study_lines(studies: dict, quick: bool, link_note: str = "") -> list[str]:
+    """Each study: its title, runs, cap, a link to its own report and its conditions (and notes)."""
+    lines = []
+    for key, exp in studies.items():
+        size = exp.quick if quick else exp.full
+        lines += [f"**{key}** — {exp.title}; {size.runs} runs per condition, cap {size.generations:,} generations "
+                  f"([study report]({key}/REPORT.md){link_note}):", ""]
+        lines += [f"- `{c.label}`: {c.description}." for c in exp.conditions]
+        lines += ([f"- {exp.notes}"] if exp.notes else []) + [""]
+    return lines
+
+
 def figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 4.0):
     """A matplotlib Figure (no pyplot state) and its axes, a flat list."""
     from matplotlib.figure import Figure

@@ -81,16 +81,9 @@ def write(out: Path, *, quick: bool, command: str, progress: bool = False) -> Pa
     made = figures(out, rows)
     timing = common.timing(out, STUDIES)
     exp = STUDIES["logic"]
-    size = exp.quick if quick else exp.full
-    lines = ["# Noisy inputs (seed experiment 8)", "",
-             f"Command: `{command}`" + (" — **quick mode: too few runs for any verdict; it checks that "
-                                        "everything runs.**" if quick else ""), "",
-             *common.timing_lines(timing), "",
-             "Question: does noise in the inputs, which cannot be fitted, select for sparser or more modular "
-             "circuits?", "", "## Study", "",
-             f"**logic** — {exp.title}; {size.runs} runs per condition, {size.generations:,} generations "
-             "([study report](logic/REPORT.md)):", ""]
-    lines += [f"- `{c.label}`: {c.description}." for c in exp.conditions] + [""]
+    lines = [*common.report_head("Noisy inputs (seed experiment 8)", command, quick, timing, "does noise in the "
+                                 "inputs, which cannot be fitted, select for sparser or more modular circuits?"),
+             *common.study_lines(STUDIES, quick)]
     lines += ["## Hypotheses (written before the data)", "", HYPOTHESES, "## Verdicts", "",
               *common.verdict_rows(verdicts), "", "## Per condition (median [IQR] (n))", ""]
     names = ("late_gates", "late_qm", "late_performance", "late_perfect", "inputs_read", "final_info_flow")

@@ -106,19 +106,11 @@ def write(out: Path, *, quick: bool, command: str, progress: bool = False) -> Pa
     verdicts = tests(rows)
     made = figures(out, rows)
     timing = common.timing(out, STUDIES)
-    lines = ["# Connection costs, total vs local, and where the nodes sit (seed experiment 4)", "",
-             f"Command: `{command}`" + (" — **quick mode: too few runs for any verdict; it checks that "
-                                        "everything runs.**" if quick else ""), "",
-             *common.timing_lines(timing), "",
-             "Question: does a connection cost make solutions modular, does a local (distance) cost do more "
-             "than a total one, and does where the nodes sit change how modular solutions are and which "
-             "modules they form?", "", "## Studies", ""]
-    for key, exp in STUDIES.items():
-        size = exp.quick if quick else exp.full
-        lines += [f"**{key}** — {exp.title}; {size.runs} runs per condition, {size.generations:,} generations "
-                  f"([study report]({key}/REPORT.md), with a drawing of a typical network per condition):", ""]
-        lines += [f"- `{c.label}`: {c.description}." for c in exp.conditions]
-        lines += ([f"- {exp.notes}"] if exp.notes else []) + [""]
+    lines = [*common.report_head("Connection costs, total vs local, and where the nodes sit (seed experiment 4)",
+                                 command, quick, timing, "does a connection cost make solutions modular, does a "
+                                 "local (distance) cost do more than a total one, and does where the nodes sit "
+                                 "change how modular solutions are and which modules they form?"),
+             *common.study_lines(STUDIES, quick, ", with a drawing of a typical network per condition")]
     lines += ["## Hypotheses (written before the data)", "", HYPOTHESES, "## Verdicts", "",
               *common.verdict_rows(verdicts), "", "## Per condition", ""]
     header = ["study", "condition", "final performance", "Q", "Q_m", "left/right split", "input NMI, task",

@@ -88,16 +88,8 @@ def write(out: Path, *, quick: bool, command: str, progress: bool = False) -> Pa
     verdicts, described = tests(rows)
     made = figures(out, rows)
     timing = common.timing(out, STUDIES)
-    lines = ["# Does modularity grow with size? (seed experiment 6)", "",
-             f"Command: `{command}`" + (" — **quick mode: too few runs for any verdict; it checks that "
-                                        "everything runs.**" if quick else ""), "",
-             *common.timing_lines(timing), "", "## Studies", ""]
-    for key, exp in STUDIES.items():
-        size = exp.quick if quick else exp.full
-        lines += [f"**{key}** — {exp.title}; {size.runs} runs per condition, cap {size.generations:,} generations "
-                  f"([study report]({key}/REPORT.md)):", ""]
-        lines += [f"- `{c.label}`: {c.description}." for c in exp.conditions]
-        lines += ([f"- {exp.notes}"] if exp.notes else []) + [""]
+    lines = [*common.report_head("Does modularity grow with size? (seed experiment 6)", command, quick, timing),
+             *common.study_lines(STUDIES, quick)]
     lines += ["## Hypotheses (written before the data)", "", HYPOTHESES, "## Verdicts", "",
               *common.verdict_rows(verdicts), "", "## Reported without a verdict", "",
               *common.table(["schedule", "what", "result"], [[s, w, r.text] for s, w, r in described]), "",

@@ -140,15 +140,21 @@ def mutate(genomes, keep, pm, high, state, stale, effective, n_gates):
         if keep[i]:
             continue
         if _rng.uniform(state) < pm:
-            j = _rng.below(state, n_loci)
-            new = _rng.below(state, high[j])
-            if new == genomes[i, j]:  # redrawn to the same address: nothing changed
-                continue
-            genomes[i, j] = new
-            gate = j // 2
-            neutral = gate < n_gates and gate < 64 and not ((effective[i] >> np.uint64(gate)) & np.uint64(1))
-            if not neutral:
-                stale[i] = True
+            _redraw(genomes, i, _rng.below(state, n_loci), high, state, stale, effective, n_gates)
+
+
+@njit(cache=True, inline="always")
+def _redraw(genomes, i, j, high, state, stale, effective, n_gates):
+    """Locus ``j`` of row ``i`` redrawn uniformly; ``stale[i]`` set unless nothing that counts changed (the
+    same address again, or an input of a gate that is not effective)."""
+    new = _rng.below(state, high[j])
+    if new == genomes[i, j]:
+        return
+    genomes[i, j] = new
+    gate = j // 2
+    neutral = gate < n_gates and gate < 64 and not ((effective[i] >> np.uint64(gate)) & np.uint64(1))
+    if not neutral:
+        stale[i] = True
 
 
 @njit(cache=True)
@@ -164,16 +170,8 @@ def mutate_per_locus(genomes, keep, pm, high, state, stale, effective, n_gates):
         if keep[i]:
             continue
         for j in range(n_loci):
-            if _rng.uniform(state) >= rate:
-                continue
-            new = _rng.below(state, high[j])
-            if new == genomes[i, j]:
-                continue
-            genomes[i, j] = new
-            gate = j // 2
-            neutral = gate < n_gates and gate < 64 and not ((effective[i] >> np.uint64(gate)) & np.uint64(1))
-            if not neutral:
-                stale[i] = True
+            if _rng.uniform(state) < rate:
+                _redraw(genomes, i, j, high, state, stale, effective, n_gates)
 
 
 @njit(cache=True)
