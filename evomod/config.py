@@ -178,7 +178,36 @@ def _validate_model(model: type, data: Any, prefix: str):
 
 
 def validate(raw: dict) -> Config:
-    """Validate a raw config mapping (as read from TOML) into a ``Config``."""
+    """Validate a raw config mapping (as read from TOML) into a ``Config``.
+
+    Each plug-in table (``task``, ``representation``, ``selection``,
+    ``schedule``, ...) is validated by the pydantic model its ``name``
+    registered; then the whole config, then the rules across tables (each
+    plug-in's own ``check``, objectives against the selection strategy).
+
+    Parameters
+    ----------
+    raw : dict
+        Tables and keys as TOML gives them; not modified.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    ConfigError
+        One line naming the first bad key and what is allowed there.
+
+    Examples
+    --------
+    >>> validate({"population": 50, "selection": {"elite": 10}}).selection.elite
+    10
+    >>> validate({"population": 0})
+    Traceback (most recent call last):
+    ...
+    evomod.registry.ConfigError: population = 0: Input should be greater than or equal to 2
+    """
     if not isinstance(raw, dict):
         raise ConfigError("a config must be a table of keys")
     data = copy.deepcopy(check_finite(raw))
@@ -239,7 +268,25 @@ def _check_objectives(params: ObjectivesParams, rep, selection) -> None:
 
 
 def representation_of(config: Config, task: _tasks.Task | None = None):
-    """The ``Representation`` of a config (its kernels bound to the task's inputs)."""
+    """The ``Representation`` of a config (its kernels bound to the task's inputs).
+
+    Parameters
+    ----------
+    config : Config
+    task : Task, optional
+        ``problems.tasks.build(config.task)`` when not given.
+
+    Returns
+    -------
+    Representation
+        The registered representation's object (``NandCircuits``, ``LayeredNetworks``, a plug-in's).
+
+    Examples
+    --------
+    >>> rep = representation_of(load("ka2005-logic-g1"))
+    >>> rep.n_inputs, rep.spec.n_gates
+    (4, 12)
+    """
     task = task or _tasks.build(config.task)
     try:
         return REPRESENTATIONS.get(config.representation.name).fn(config.representation, len(task.inputs))
@@ -252,7 +299,14 @@ def representation_of(config: Config, task: _tasks.Task | None = None):
 # --- sources: files, presets, overrides -----------------------------------------
 
 def preset_names() -> dict[str, str]:
-    """Built-in presets: name -> description."""
+    """Built-in presets: name -> description (``evomod presets`` lists them).
+
+    Examples
+    --------
+    >>> names = preset_names()
+    >>> "ka2005-logic-mvg" in names and names["ka2005-logic-mvg"].startswith("Kashtan & Alon 2005")
+    True
+    """
     out = {}
     for entry in sorted(resources.files("evomod.presets").iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".toml"):
@@ -262,6 +316,18 @@ def preset_names() -> dict[str, str]:
 
 
 def preset_raw(name: str) -> dict:
+    """A built-in preset's TOML as a mapping; ``ConfigError`` for a name not in :func:`preset_names`.
+
+    Parameters
+    ----------
+    name : str
+        A preset name; anything else (``../x``, a path) is refused.
+
+    Examples
+    --------
+    >>> preset_raw("ka2005-logic-g1")["schedule"]
+    {'name': 'fixed', 'goals': ['G1']}
+    """
     names = preset_names()
     if name not in names:  # also keeps a name like ../x from reading a file outside the presets
         raise ConfigError(f"unknown preset {name!r}; built in: {', '.join(names)}", "preset")
@@ -275,7 +341,24 @@ def check_finite(value: Any, key: str = "") -> Any:
     """``value`` (TOML data: tables, arrays, scalars) if no float in it is NaN
     or infinite; else ``ConfigError`` naming the key. TOML allows ``nan`` and
     ``inf``, and free-form tables (``selection.args``) reach code that no
-    field validator guards."""
+    field validator guards.
+
+    Parameters
+    ----------
+    value : Any
+        Tables (dict), arrays (list) and scalars, checked recursively.
+    key : str
+        The dotted key of ``value``, for the message.
+
+    Examples
+    --------
+    >>> check_finite({"weights": [1.0, 2.0]})
+    {'weights': [1.0, 2.0]}
+    >>> check_finite({"objectives": {"weights": {"connections": float("nan")}}})
+    Traceback (most recent call last):
+    ...
+    evomod.registry.ConfigError: objectives.weights.connections = nan: must be a finite number (not NaN or infinite)
+    """
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{key or 'value'} = {value}: must be a finite number (not NaN or infinite)",
                           key)
@@ -289,7 +372,31 @@ def check_finite(value: Any, key: str = "") -> Any:
 
 
 def read_raw(source: str | Path | dict | None) -> dict:
-    """Raw mapping from a preset name, a TOML path, or a dict (copied)."""
+    """Raw mapping from a preset name, a TOML path, or a dict (copied).
+
+    Parameters
+    ----------
+    source : str, Path, dict or None
+        None: the default preset; a name of :func:`preset_names`; a path
+        ending in ``.toml`` (or any existing file); a mapping.
+
+    Returns
+    -------
+    dict
+        Not validated (see :func:`validate`).
+
+    Raises
+    ------
+    ConfigError
+        A missing or unreadable file, invalid TOML, an unknown preset, or a NaN/infinite number.
+
+    Examples
+    --------
+    >>> read_raw({"population": 10})
+    {'population': 10}
+    >>> read_raw("ka2005-logic-g2")["schedule"]["goals"]
+    ['G2']
+    """
     if source is None:
         return preset_raw(DEFAULT_PRESET)
     if isinstance(source, dict):
@@ -308,8 +415,29 @@ def read_raw(source: str | Path | dict | None) -> dict:
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
-    """``"selection.pm=0.5"`` -> (["selection", "pm"], 0.5). Values are TOML
-    (``[1, 2]``, ``true``, ``"s"``); a bare word is taken as a string."""
+    """One ``--set`` item as (key path, value).
+
+    Values are TOML (``[1, 2]``, ``true``, ``"s"``); a bare word is taken as
+    a string.
+
+    Parameters
+    ----------
+    item : str
+        ``KEY=VALUE`` with a dotted key.
+
+    Returns
+    -------
+    tuple of (list of str, Any)
+
+    Examples
+    --------
+    >>> parse_override("selection.pm=0.5")
+    (['selection', 'pm'], 0.5)
+    >>> parse_override('schedule.goals=["G1", "G2"]')
+    (['schedule', 'goals'], ['G1', 'G2'])
+    >>> parse_override("selection.name=tournament")
+    (['selection', 'name'], 'tournament')
+    """
     key, sep, value = item.partition("=")
     key = key.strip()
     if not sep or not key or any(not p for p in key.split(".")):
@@ -323,6 +451,20 @@ def parse_override(item: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(raw: dict, overrides: Iterable[str]) -> dict:
+    """A copy of ``raw`` with each ``KEY=VALUE`` of ``overrides`` set (tables made as needed).
+
+    Parameters
+    ----------
+    raw : dict
+        Not modified.
+    overrides : iterable of str
+        Items as :func:`parse_override` reads them, applied in order.
+
+    Examples
+    --------
+    >>> apply_overrides({"selection": {"pm": 0.7}}, ["selection.pc=0.5", "population=100"])
+    {'selection': {'pm': 0.7, 'pc': 0.5}, 'population': 100}
+    """
     out = copy.deepcopy(raw)
     for item in overrides:
         path, value = parse_override(item)
@@ -403,6 +545,13 @@ def load(source: str | Path | dict | None = None, overrides: Iterable[str] = (),
 
 
 def to_dict(config: Config) -> dict:
+    """The config as plain JSON-ready data (what summary.json and best.json store).
+
+    Examples
+    --------
+    >>> to_dict(load("ka2005-logic-g1"))["selection"]["elite"]
+    300
+    """
     return config.model_dump(mode="json", exclude_none=True)
 
 
@@ -426,7 +575,25 @@ def _toml_line(key: str, value: Any) -> str:
 
 
 def to_toml(config: Config, title: str = "") -> str:
-    """The full config as TOML, each key commented with its meaning."""
+    """The full config as TOML, each key commented with its meaning (``evomod presets NAME``).
+
+    Parameters
+    ----------
+    config : Config
+    title : str
+        A first comment line, if given.
+
+    Returns
+    -------
+    str
+        TOML that :func:`load` reads back to the same config.
+
+    Examples
+    --------
+    >>> cfg = load("ka2005-logic-g1")
+    >>> load(tomllib.loads(to_toml(cfg))) == cfg
+    True
+    """
     lines = [f"# {title}"] if title else []
 
     def emit(model, data: dict):
