@@ -39,6 +39,10 @@ MODULES = [
     "evomod.replicate.stats",
     "evomod.representations.base",
     "evomod.selection.deap",
+    "evomod.io.files",
+    "evomod.replicate.landscape_study",
+    "evomod.experiments.size_report",
+    "evomod.experiments.initialisation_report",
 ]
 
 DOCTESTED = [

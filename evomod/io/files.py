@@ -28,7 +28,15 @@ from evomod.registry import ConfigError
 
 def umask() -> int:
     """The process's umask, read without changing it where Linux tells it
-    (``/proc/self/status``); elsewhere set and restored at once."""
+    (``/proc/self/status``); elsewhere set and restored at once.
+
+    Examples
+    --------
+    >>> old = os.umask(0o027)
+    >>> oct(umask()), oct(file_mode())
+    ('0o27', '0o640')
+    >>> _ = os.umask(old)
+    """
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
@@ -42,12 +50,18 @@ def umask() -> int:
 
 
 def file_mode() -> int:
-    """The mode ``open()`` gives a new file: 0666 less the umask (mkstemp's are 0600)."""
+    """The mode ``open()`` gives a new file: 0666 less the umask (mkstemp's are 0600); see :func:`umask`."""
     return 0o666 & ~umask()
 
 
 def fsync_dir(folder) -> None:
-    """Make a rename in ``folder`` durable (a no-op where directories cannot be opened)."""
+    """Make a rename in ``folder`` durable (a no-op where directories cannot be opened).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The directory whose entries (a rename just made) must reach the disk.
+    """
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -66,8 +80,26 @@ _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[0-
 
 
 def temp_path(path: Path, keep_suffix: bool = False) -> Path:
-    """A fresh hidden temporary name beside ``path`` that records who made it
-    (``.NAME.HOST.PID.TOKEN.tmp``, then ``path``'s suffix if ``keep_suffix``)."""
+    """A fresh hidden temporary name beside ``path`` that records who made it.
+
+    Parameters
+    ----------
+    path : Path
+        The destination.
+    keep_suffix : bool
+        End the name with ``path``'s suffix too (writers that infer a format from it).
+
+    Returns
+    -------
+    Path
+        ``.NAME.HOST.PID.TOKEN.tmp`` (then the suffix) in ``path``'s folder; nothing is created.
+
+    Examples
+    --------
+    >>> tmp = temp_path(Path("out/summary.json"), keep_suffix=True)
+    >>> tmp.parent, tmp.name.startswith(".summary.json."), tmp.name.endswith(".tmp.json")
+    (PosixPath('out'), True, True)
+    """
     path = Path(path)
     suffix = path.suffix if keep_suffix else ""
     return path.with_name(f".{path.name}.{_HOST}.{os.getpid()}.{secrets.token_hex(4)}.tmp{suffix}")
@@ -86,8 +118,30 @@ def _alive(pid: int) -> bool:
 def clean_stale(path: Path, max_age: float = STALE_SECONDS) -> list[Path]:
     """Remove leftover temporaries of ``path`` (``.NAME.*.tmp`` beside it):
     those of a process of this host that has ended, and any older than
-    ``max_age`` seconds. Returns what was removed; errors are ignored (a
-    leftover that cannot be removed harms nothing)."""
+    ``max_age`` seconds. Errors are ignored (a leftover that cannot be
+    removed harms nothing).
+
+    Parameters
+    ----------
+    path : Path
+        The destination whose leftovers are looked for.
+    max_age : float
+        Seconds after which any temporary counts as a leftover.
+
+    Returns
+    -------
+    list of Path
+        What was removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     old = Path(d) / f".x.json.{_HOST}.999999999.00ff.tmp.json"   # a process that has ended
+    ...     _ = old.write_text("half")
+    ...     [p.name == old.name for p in clean_stale(Path(d) / "x.json")]
+    [True]
+    """
     path = Path(path)
     removed = []
     try:
@@ -127,7 +181,35 @@ def atomic_write(path, write: Callable[[Path], object], durable: bool = False) -
     ``write`` must write exactly that file (``np.savez`` given a name not
     ending in .npz would add the suffix: pass it an open file instead). The
     file is synced to disk before the rename; ``durable``: the folder too
-    after it, so that the rename survives a power cut once this returns."""
+    after it, so that the rename survives a power cut once this returns.
+
+    Parameters
+    ----------
+    path : str or Path
+        The destination; its folder is created if needed.
+    write : callable
+        ``write(tmp)`` writes the whole file at ``tmp``. If it raises, the
+        temporary is removed and ``path`` is left as it was.
+    durable : bool
+        Also sync the folder after the rename.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = atomic_write(Path(d) / "a.txt", lambda tmp: tmp.write_text("new"))
+    ...     try:
+    ...         atomic_write(p, lambda tmp: 1 / 0)      # a writer that fails
+    ...     except ZeroDivisionError:
+    ...         pass
+    ...     p.read_text(), sorted(x.name for x in Path(d).iterdir())
+    ('new', ['a.txt'])
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(path)
@@ -150,7 +232,20 @@ def atomic_write(path, write: Callable[[Path], object], durable: bool = False) -
 
 
 def atomic_write_text(path, text: str) -> Path:
-    """``atomic_write`` of a UTF-8 text."""
+    """:func:`atomic_write` of a UTF-8 text.
+
+    Parameters
+    ----------
+    path : str or Path
+    text : str
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     atomic_write_text(Path(d) / "r.md", "# report").read_text()
+    '# report'
+    """
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
@@ -169,7 +264,25 @@ def check_writable(path, what: str, *, directory: bool = False) -> None:
     the nearest existing folder, which catches read-only file systems,
     /proc and missing permissions alike. Nothing is left behind.
 
-    ``directory``: ``path`` is a folder to be created (it may exist)."""
+    Parameters
+    ----------
+    path : str or Path
+    what : str
+        The flag or key the path came from (``--out``), named in the message.
+    directory : bool
+        ``path`` is a folder to be created (it may exist).
+
+    Raises
+    ------
+    ConfigError
+
+    Examples
+    --------
+    >>> check_writable("/proc/evomod-test/out.json", "--out")
+    Traceback (most recent call last):
+    ...
+    evomod.registry.ConfigError: --out /proc/evomod-test/out.json: cannot write in /proc (...)
+    """
     path = Path(path)
     if path.is_symlink() and not path.exists():
         raise ConfigError(f"{what} {path}: is a symbolic link to nothing ({os.readlink(path)})", what)
