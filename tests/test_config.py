@@ -13,7 +13,8 @@ BOOLEAN_PRESETS = ["bool-adder2", "bool-fulladder", "bool-majority5", "bool-majo
                    "bool-parity4", "bool-parity5", "bool-parity6", "bool-parity7", "bool-parity8"]
 PRESETS = BOOLEAN_PRESETS + [
     "clune2013-pa", "clune2013-pa-mvg", "clune2013-pcc", "clune2013-pcc-mvg", "ka2005-logic-g1", "ka2005-logic-g2",
-    "ka2005-logic-mvg", "ka2005-logic-rmvg", "ka2005-retina-fixed", "ka2005-retina-mvg", "serial-fixed",
+    "ka2005-logic-mvg", "ka2005-logic-rmvg", "ka2005-retina-fixed", "ka2005-retina-mvg", "ka2005-retina3-fixed",
+    "ka2005-retina3-mvg", "serial-fixed",
     "serial-mvg-first", "serial-mvg-second", "hxor-pa", "hxor-pcc", "ka2005-6input-fixed", "ka2005-6input-mvg",
     "kashtan2007-fixed", "kashtan2007-mvg", "kashtan2007-rvg", "mengistu2016-pa", "mengistu2016-pcc"]
 
