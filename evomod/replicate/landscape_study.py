@@ -54,7 +54,6 @@ CLAIMS = (
 _MEASURES = ("solved", "generations_to_solve", "recovery", "late_perfect", "late_performance", "final_qm", "gates")
 #: The quick check's readings: the baseline and two that exercise new engine paths.
 QUICK_READINGS = (0, 1, 5)
-_SCORE = {"reproduced": 1.0, "partly": 0.5}
 
 
 def _reading_id(i: int) -> str:
@@ -147,7 +146,8 @@ def _heat_map(verdicts: dict, names: dict, path: Path) -> Path:
 
 
 def _marginals(verdicts: dict, levels: dict) -> list[str]:
-    """Per factor level, the fraction of its readings reproducing each claim (partly = 1/2)."""
+    """Per factor level, the fraction of its readings reproducing each claim (as pre-registered: "partly"
+    does not count)."""
     claims = [name for name, _ in CLAIMS]
     lines = ["| factor | level | readings | " + " | ".join(claims) + " |",
              "|---|---|---:|" + "---:|" * len(claims)]
@@ -156,7 +156,7 @@ def _marginals(verdicts: dict, levels: dict) -> list[str]:
             rids = [r for r in verdicts if levels[r][f_index] == level]
             if not rids:
                 continue
-            cells = [f"{np.mean([_SCORE.get(verdicts[r][c][0], 0.0) for r in rids]):.2f}" for c in claims]
+            cells = [f"{np.mean([verdicts[r][c][0] == 'reproduced' for r in rids]):.2f}" for c in claims]
             lines.append(f"| {factor.title} | {level} | {len(rids)} | " + " | ".join(cells) + " |")
     return lines
 
@@ -172,21 +172,22 @@ def _report(out: Path, info: dict) -> Path:
     names = {r: _design.label(levels[r]) for r in verdicts}
     made = _heat_map(verdicts, names, out / "landscape-verdicts.png")
     claims = [name for name, _ in CLAIMS]
-    score = {r: sum(_SCORE.get(verdicts[r][c][0], 0.0) for c in claims) for r in verdicts}
-    ranked = sorted(verdicts, key=lambda r: (-score[r], r))
+    reproduced = {r: sum(verdicts[r][c][0] == "reproduced" for c in claims) for r in verdicts}
+    partly = {r: sum(verdicts[r][c][0] == "partly" for c in claims) for r in verdicts}
+    ranked = sorted(verdicts, key=lambda r: (-reproduced[r], -partly[r], r))  # the pre-registered order
     n_runs = {r: int(sum(len(values[r][c]["solved"]) for c in values[r])) for r in verdicts}
     quick = " (quick check)" if info.get("quick") else ""
     lines = [f"# Kashtan & Alon 2005, logic gates: the reading landscape{quick}", "",
              "The design, the claims and the verdict rules were fixed before any landscape run: "
-             "docs/REPLICATION.md, \"The reading landscape\". Verdicts: reproduced (1), partly (1/2), "
-             "not reproduced or too few runs (0).", "",
+             "docs/REPLICATION.md, \"The reading landscape\". Readings are ranked by the number of claims "
+             "reproduced, ties broken by the number partly reproduced.", "",
              f"Command: `{info['command']}`. Wall time: {info['wall_seconds']:.0f} s on {info['workers']} "
              f"worker(s). Runs finished: {sum(n_runs.values())}.", "",
              f"![verdicts]({made.name})", "", "## Readings that reproduce the most claims", "",
-             "| reading | kind | levels | score (of 11) | reproduced |", "|---|---|---|---:|---|"]
+             "| reading | kind | levels | reproduced (of 11) | partly | which |", "|---|---|---|---:|---:|---|"]
     for r in ranked[:8]:
         got = ", ".join(c for c in claims if verdicts[r][c][0] == "reproduced") or "none"
-        lines.append(f"| {r} | {kinds[r]} | {names[r]} | {score[r]:.1f} | {got} |")
+        lines.append(f"| {r} | {kinds[r]} | {names[r]} | {reproduced[r]} | {partly[r]} | {got} |")
     lines += ["", "## Verdict per reading and claim", "",
               "| reading | levels | runs | " + " | ".join(claims) + " |", "|---|---|---:|" + "---|" * len(claims)]
     short = {"reproduced": "yes", "partly": "partly", "too few runs": "few"}
@@ -204,7 +205,7 @@ def _report(out: Path, info: dict) -> Path:
     data = {**info, "claims": {name: {"measure": c.measure, "condition": c.condition, "versus": c.versus,
                                       "kind": c.kind, "paper": c.paper} for name, c in CLAIMS},
             "readings": {r: {"kind": kinds[r], "levels": dict(zip((f.name for f in _design.FACTORS), levels[r])),
-                             "score": score[r],
+                             "reproduced": reproduced[r], "partly": partly[r],
                              "verdicts": {c: {"verdict": v[0], "test": v[1], "measured": v[2]}
                                           for c, v in verdicts[r].items()},
                              "values": {cond: {m: [None if not math.isfinite(x) else float(x) for x in vals]
