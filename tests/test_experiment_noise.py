@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 
 from evomod.experiments import noise_report as R
 from evomod.experiments.noise import LEVELS
@@ -52,3 +53,15 @@ def test_h3_is_supported_when_label_noise_makes_no_difference_even_if_p_does():
 def test_few_runs_give_no_verdict():
     v = _verdicts(_rows(lambda p: 9 - 40 * p, lambda p: 0.1 + 3 * p, labels_gates=9.0, n=1))
     assert v[("H3", "G1")] == "too few runs"
+
+
+@pytest.mark.slow
+def test_quick_noise_experiment_writes_its_verdict_table(tmp_path):
+    from evomod.cli import main
+
+    out = tmp_path / "noise"
+    assert main(["experiment", "noise", "--quick", "--runs", "1", "--out", str(out), "--workers", "1", "-q"]) == 0
+    text = (out / "REPORT.md").read_text()
+    assert "## Verdicts" in text and text.count("| H1 |") == 2 and text.count("| H3 |") == 2
+    assert "**too few runs**" in text  # one run per condition: no verdict is claimed
+    assert len((out / "values.csv").read_text().splitlines()) == 1 + 10

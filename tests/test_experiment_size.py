@@ -37,3 +37,4 @@ def test_falling_modularity_supports_neither_and_unsolved_runs_are_left_out():
     verdicts, _ = R.tests(_rows(lambda s: -0.05 * s, lambda s: 1 - 0.05 * s, unsolved_qm=5.0))
     assert all(r.verdict == "not supported" for _, _, r in verdicts)
     assert all(r.statistic < -0.8 for h, _, r in verdicts if h == "H1")
+
