@@ -71,24 +71,71 @@ def _priced_by_representation(name: str, column: Column | None = None):
 
 
 def maximise(name: str) -> bool:
-    """Whether cost ``name`` is a benefit (larger is better)."""
+    """Whether cost ``name`` is a benefit (larger is better).
+
+    Parameters
+    ----------
+    name : str
+        A registered cost.
+
+    Examples
+    --------
+    >>> maximise("diversity"), maximise("connections")
+    (True, False)
+    """
     return COSTS.get(name).extra["maximise"]
 
 
 def available(name: str, rep) -> bool:
-    """Whether ``rep`` can price cost ``name``."""
+    """Whether ``rep`` can price cost ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A registered cost.
+    rep : Representation
+
+    Examples
+    --------
+    >>> from evomod.config import load, representation_of
+    >>> nand = representation_of(load("ka2005-logic-g1"))
+    >>> available("locality", nand), available("wiring", nand)
+    (True, False)
+    """
     return COSTS.get(name).extra["available"](rep)
 
 
 def cost_columns() -> tuple[Column, ...]:
     """The record columns of the registered costs, in registration order
-    (installed plug-ins included)."""
+    (installed plug-ins included).
+
+    Examples
+    --------
+    >>> [c.name for c in cost_columns()][:2]
+    ['connections', 'wiring']
+    """
     COSTS.names()  # loads the plug-ins of other packages
     return tuple(e.extra["column"] for e in COSTS._entries.values() if e.extra.get("column") is not None)
 
 
 def recorders(rep) -> list[tuple[str, Callable]]:
-    """``(column name, row function)`` of every recorded cost ``rep`` can price."""
+    """``(column name, row function)`` of every recorded cost ``rep`` can price.
+
+    Parameters
+    ----------
+    rep : Representation
+
+    Returns
+    -------
+    list of (str, callable)
+        ``row(rep, pop, i, params) -> float``: the value of row ``i``.
+
+    Examples
+    --------
+    >>> from evomod.config import load, representation_of
+    >>> [name for name, _ in recorders(representation_of(load("ka2005-logic-g1")))]
+    ['connections']
+    """
     COSTS.names()
     return [(e.extra["column"].name, e.extra["row"]) for e in COSTS._entries.values()
             if e.extra.get("column") is not None and e.extra["available"](rep)]
@@ -97,21 +144,92 @@ def recorders(rep) -> list[tuple[str, Callable]]:
 @_priced_by_representation("connections", Column(
     "connections", description="connections of the best (network) or wires of its effective circuit (NAND)"))
 def connections(rep, pop, params):
-    """Number of connections (network) or wires of the effective circuit (NAND)."""
+    """Number of connections (network) or wires of the effective circuit (NAND).
+
+    A NAND circuit has ``2 * effective gates + outputs`` wires (each gate
+    reads two addresses, each output one).
+
+    Parameters
+    ----------
+    rep : Representation
+    pop : Population
+        Evaluated (its ``size`` holds the effective gates).
+    params : ObjectivesParams
+
+    Returns
+    -------
+    ndarray of float64 (S,)
+
+    Examples
+    --------
+    >>> from evomod.config import load, representation_of
+    >>> cfg = load("ka2005-logic-g1")
+    >>> rep = representation_of(cfg)
+    >>> pop = rep.population([[0, 1] * 12 + [4]])   # the output reads gate 0 = NAND(x, y)
+    >>> rep.evaluate(pop)
+    >>> connections(rep, pop, cfg.objectives)
+    array([3.])
+    """
     return rep.cost("connections", pop, params)
 
 
 @_priced_by_representation("wiring", Column(
     "wiring", description="wiring cost of the best (NaN where the representation has none)"))
 def wiring(rep, pop, params):
-    """Σ squared Euclidean length of the connections (Clune et al. 2013); where
-    hidden nodes sit is ``representation.positions``."""
+    """Wiring cost: the sum over connections of their squared Euclidean length.
+
+        wiring = Σ_(i -> j) ((x_i - x_j)² + (y_i - y_j)²)
+
+    Where hidden nodes sit is ``representation.positions`` (fixed
+    coordinates, or the optimal placement of Clune et al.).
+
+    Parameters
+    ----------
+    rep : Representation
+        One that lists ``"wiring"`` in ``rep.costs`` (layered networks).
+    pop : Population
+    params : ObjectivesParams
+
+    Returns
+    -------
+    ndarray of float64 (S,)
+
+    References
+    ----------
+    J. Clune, J.-B. Mouret and H. Lipson, Proc. R. Soc. B 280, 20122863 (2013).
+    """
     return rep.cost("wiring", pop, params)
 
 
 @_priced_by_representation("locality")
 def locality(rep, pop, params):
-    """Σ distance**locality_exponent over connections (node positions fixed)."""
+    """Locality cost: Σ distance(i, j) ** k over the connections, nodes at fixed positions.
+
+    ``k`` is ``objectives.locality_exponent``; for NAND circuits the
+    positions come from ``objectives.gate_layout``
+    (``representations.nand.representation.address_positions``).
+
+    Parameters
+    ----------
+    rep : Representation
+        One that lists ``"locality"`` in ``rep.costs``.
+    pop : Population
+    params : ObjectivesParams
+
+    Returns
+    -------
+    ndarray of float64 (S,)
+
+    Examples
+    --------
+    >>> from evomod.config import load, representation_of
+    >>> cfg = load("ka2005-logic-g1")
+    >>> rep = representation_of(cfg)
+    >>> pop = rep.population([[0, 1] * 12 + [4]])   # wires x->g0, y->g0, g0->out on a line
+    >>> rep.evaluate(pop)
+    >>> locality(rep, pop, cfg.objectives)    # |0-4| + |1-4| + |4-16|
+    array([19.])
+    """
     return rep.cost("locality", pop, params)
 
 
@@ -142,7 +260,31 @@ def mean_hamming(tables, n_bits, out):
 @register("diversity", maximise=True)
 def diversity(rep, pop, params):
     """Behavioural diversity: mean Hamming distance of the output truth tables
-    to the rest of the population, in [0, 1]; larger is better."""
+    to the rest of the population, in [0, 1]; larger is better.
+
+        diversity_i = Σ_(j != i) hamming(T_i, T_j) / ((S - 1) · rows · outputs)
+
+    Parameters
+    ----------
+    rep : Representation
+    pop : Population
+        Evaluated.
+    params : ObjectivesParams
+
+    Returns
+    -------
+    ndarray of float64 (S,)
+
+    Examples
+    --------
+    >>> from evomod.config import load, representation_of
+    >>> cfg = load("ka2005-logic-g1")
+    >>> rep = representation_of(cfg)
+    >>> pop = rep.population([[0, 1] * 12 + [0], [0, 1] * 12 + [0], [0, 1] * 12 + [4]])  # x, x, NAND(x, y)
+    >>> rep.evaluate(pop)
+    >>> diversity(rep, pop, cfg.objectives) * 16    # x and NAND(x, y) differ on 12 of the 16 rows
+    array([ 6.,  6., 12.])
+    """
     out = np.empty(pop.tables.shape[0])
     mean_hamming(pop.tables, rep.n_rows * rep.n_outputs, out)
     return out
@@ -170,9 +312,23 @@ class ObjectivesParams(Section):
 
 
 def objective_columns(rep, pop, params: ObjectivesParams, fitness: np.ndarray, out: np.ndarray) -> None:
-    """Fill ``out`` (S, 1 + len(separate)), larger is better: column 0 the
-    fitness with the weighted costs taken off, then each separate objective
-    (a cost negated, a benefit as it is)."""
+    """Fill ``out`` (S, 1 + len(separate)), larger is better.
+
+        out[:, 0] = fitness - Σ_(cost c) w_c · c + Σ_(benefit b) w_b · b
+        out[:, 1 + j] = -separate_j (a cost) or +separate_j (a benefit)
+
+    Parameters
+    ----------
+    rep : Representation
+    pop : Population
+        Evaluated.
+    params : ObjectivesParams
+        ``weights`` and ``separate``.
+    fitness : ndarray of float64 (S,)
+        Performance less the size penalty.
+    out : ndarray of float64 (S, 1 + len(params.separate))
+        Written.
+    """
     out[:, 0] = fitness
     values = {name: COSTS.get(name).fn(rep, pop, params) for name in params.used()}
     for name, weight in params.weights.items():

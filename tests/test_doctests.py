@@ -40,6 +40,7 @@ MODULES = [
     "evomod.representations.base",
     "evomod.selection.deap",
     "evomod.io.files",
+    "evomod.costs",
     "evomod.replicate.landscape_study",
     "evomod.experiments.size_report",
     "evomod.experiments.initialisation_report",
