@@ -118,6 +118,11 @@ def n_words(n_inputs: int) -> int:
     -------
     int
         ``(2**N + 63) // 64``.
+
+    Examples
+    --------
+    >>> n_words(4), n_words(6), n_words(7), n_words(11)
+    (1, 1, 2, 32)
     """
     return ((1 << _check_n(n_inputs)) + 63) // 64
 
@@ -134,6 +139,11 @@ def row_mask(n_inputs: int) -> np.ndarray:
     -------
     numpy.ndarray
         uint64 array of shape ``(W,)`` with the low ``2**N`` bits set.
+
+    Examples
+    --------
+    >>> row_mask(3), bool(row_mask(6)[0] == np.uint64(2**64 - 1))
+    (array([255], dtype=uint64), True)
     """
     n = _check_n(n_inputs)
     mask = np.full(n_words(n), _ALL_ONES, dtype=np.uint64)
@@ -164,6 +174,11 @@ def pack(bits) -> np.ndarray:
     -------
     numpy.ndarray
         uint64 array of shape ``((R + 63) // 64,)``; padding bits are 0.
+
+    Examples
+    --------
+    >>> pack([0, 1, 1, 0])      # rows 1 and 2 true: bits 1 and 2
+    array([6], dtype=uint64)
     """
     arr = np.asarray(bits)
     if arr.ndim != 1 or arr.size == 0:
@@ -189,6 +204,11 @@ def unpack(table, n_inputs: int) -> np.ndarray:
     -------
     numpy.ndarray
         bool array of shape ``(2**N,)``.
+
+    Examples
+    --------
+    >>> unpack(parse("x & y", ["x", "y"]), 2).astype(int).tolist()
+    [0, 0, 0, 1]
     """
     n = _check_n(n_inputs)
     words = np.asarray(table, dtype=np.uint64)
@@ -212,6 +232,11 @@ def input_tables(n_inputs: int) -> np.ndarray:
     -------
     numpy.ndarray
         uint64 array of shape ``(N, W)``; row ``k`` is input ``k``.
+
+    Examples
+    --------
+    >>> [bin(int(t[0])) for t in input_tables(2)]   # rows 0..3 = 00, 01, 10, 11: x is the high bit
+    ['0b1100', '0b1010']
     """
     n = _check_n(n_inputs)
     rows = np.arange(1 << n, dtype=np.uint64)
@@ -464,6 +489,13 @@ def parse(expr: str, inputs: Sequence[str]) -> np.ndarray:
         For an empty expression, a syntax error (the message gives the
         0-based character position), an unknown input, a wrong number of
         call arguments, or invalid input names.
+
+    Examples
+    --------
+    >>> hex(int(parse("(x ^ y) & (z ^ w)", ["x", "y", "z", "w"])[0]))    # K&A's G1: 4 of 16 rows
+    '0x660'
+    >>> parse("x ? y : NOT(y)", ["x", "y"])      # x ? y : ~y is XNOR
+    array([9], dtype=uint64)
     """
     names = check_inputs(inputs)
     if not isinstance(expr, str):
@@ -496,6 +528,11 @@ def from_callable(fn: Callable[..., object], inputs: Sequence[str]) -> np.ndarra
     -------
     numpy.ndarray
         uint64 array of shape ``(W,)``.
+
+    Examples
+    --------
+    >>> hex(int(from_callable(lambda x, y, z, w: (x ^ y) & (z ^ w), ["x", "y", "z", "w"])[0]))   # K&A's G1
+    '0x660'
     """
     names = check_inputs(inputs)
     n = len(names)
@@ -533,6 +570,15 @@ def modular_goal_pool(inputs: Sequence[str]) -> list[tuple[str, np.ndarray]]:
     -------
     list of (str, numpy.ndarray)
         Name and packed uint64 table (shape ``(1,)``) of each goal.
+
+    Examples
+    --------
+    >>> pool = modular_goal_pool(["x", "y", "z", "w"])
+    >>> len(pool), pool[0][0]
+    (250, 'AND(AND(x,y),AND(z,w))')
+    >>> g1 = dict(pool)["AND(XOR(x,y),XOR(z,w))"]
+    >>> bool(g1[0] == parse("(x ^ y) & (z ^ w)", ["x", "y", "z", "w"])[0])
+    True
     """
     names = check_inputs(inputs)
     if len(names) != 4:
