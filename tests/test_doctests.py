@@ -41,6 +41,7 @@ MODULES = [
     "evomod.selection.deap",
     "evomod.io.files",
     "evomod.costs",
+    "evomod.measures.adaptation",
     "evomod.replicate.landscape_study",
     "evomod.experiments.size_report",
     "evomod.experiments.initialisation_report",

@@ -14,7 +14,24 @@ TOLERANCE = 1e-9  # the engine's: performance is a fraction k / n of correct pai
 
 def perfect(best_performance, solved_at: float = 1.0) -> np.ndarray:
     """Whether the best is perfect: solved in the engine's sense (``fitness.solved_at``
-    of the (row, output) pairs correct; 1.0, every pair, by default)."""
+    of the (row, output) pairs correct; 1.0, every pair, by default).
+
+    Parameters
+    ----------
+    best_performance : array_like of float
+        The records' ``best_performance`` column.
+    solved_at : float
+        The fraction that counts as solved.
+
+    Returns
+    -------
+    ndarray of bool
+
+    Examples
+    --------
+    >>> perfect([0.75, 1.0, 0.9999999999999]).tolist(), perfect([0.95], solved_at=0.95).tolist()
+    ([False, True, True], [True])
+    """
     return np.asarray(best_performance, dtype=float) >= solved_at - TOLERANCE
 
 
@@ -29,6 +46,35 @@ def switches(goal, best_performance, names=None, solved_at: float = 1.0, generat
     goal names (``names`` None). ``generation``: the rows' generations, for
     thinned records (``evomod.io.thinning`` keeps every row this reads);
     None means rows 0, 1, 2, ...
+
+    Parameters
+    ----------
+    goal : array_like
+        The records' ``goal`` column.
+    best_performance : array_like of float
+    names : sequence of str, optional
+    solved_at : float
+    generation : array_like of int, optional
+
+    Returns
+    -------
+    list of dict
+
+    References
+    ----------
+    N. Kashtan and U. Alon, PNAS 102, 13773 (2005): MVG populations recover
+    within a few generations after a switch.
+
+    Examples
+    --------
+    >>> goal = [0, 0, 1, 1, 1, 0, 0]
+    >>> perf = [1.0, 1.0, 0.8, 1.0, 1.0, 0.9, 0.9]
+    >>> for e in switches(goal, perf, names=["G1", "G2"]):
+    ...     print(e)
+    {'generation': 2, 'from': 'G1', 'to': 'G2', 'generations_to_perfect': 1}
+    {'generation': 5, 'from': 'G2', 'to': 'G1', 'generations_to_perfect': None}
+    >>> summary(switches(goal, perf))
+    {'switches': 2, 'recovered': 1, 'median_generations_to_perfect': 1.0}
     """
     goal = np.asarray(goal)
     ok = perfect(best_performance, solved_at)
@@ -46,7 +92,13 @@ def switches(goal, best_performance, names=None, solved_at: float = 1.0, generat
 
 def summary(entries: list[dict]) -> dict:
     """``{"switches", "recovered", "median_generations_to_perfect"}``; the median is
-    over the recovered switches (None if none)."""
+    over the recovered switches (None if none); see :func:`switches` for an example.
+
+    Parameters
+    ----------
+    entries : list of dict
+        From :func:`switches`.
+    """
     k = [e["generations_to_perfect"] for e in entries if e["generations_to_perfect"] is not None]
     return {"switches": len(entries), "recovered": len(k),
             "median_generations_to_perfect": float(np.median(k)) if k else None}
