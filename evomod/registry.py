@@ -45,7 +45,18 @@ class ConfigError(ValueError):
 
 
 def short(value, limit: int = 80) -> str:
-    """``repr(value)``, cut to ``limit`` characters (``...`` in the middle) for error messages."""
+    """``repr(value)``, cut to ``limit`` characters (``...`` in the middle) for error messages.
+
+    Parameters
+    ----------
+    value : Any
+    limit : int
+
+    Examples
+    --------
+    >>> short([1, 2]), len(short(list(range(100))))
+    ('[1, 2]', 78)
+    """
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit - 25]}...{text[-20:]}"
 

@@ -42,6 +42,8 @@ MODULES = [
     "evomod.io.files",
     "evomod.costs",
     "evomod.measures.adaptation",
+    "evomod.engine.checkpoint",
+    "evomod.registry",
     "evomod.replicate.landscape_study",
     "evomod.experiments.size_report",
     "evomod.experiments.initialisation_report",

@@ -29,13 +29,50 @@ FORMAT = "evomod-checkpoint/1"
 
 def config_digest(config) -> str:
     """Identity of the experiment a checkpoint belongs to (``records`` only
-    thins what is written, so a checkpoint serves any ``records.every``)."""
+    thins what is written, so a checkpoint serves any ``records.every``).
+
+    Parameters
+    ----------
+    config : Config
+
+    Returns
+    -------
+    str
+        16 hex digits of a SHA-256 of the config without its ``records`` table.
+
+    Examples
+    --------
+    >>> from evomod.config import load
+    >>> a = config_digest(load("ka2005-logic-g1"))
+    >>> a == config_digest(load("ka2005-logic-g1", ["records.every=10"])), a == config_digest(load("ka2005-logic-g2"))
+    (True, False)
+    """
     data = {k: v for k, v in to_dict(config).items() if k != "records"}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def save(path: Path, config, t: int, pop, state: np.ndarray, records, first_solved: dict,
          elapsed: float) -> None:
+    """Write a run's state after ``t`` generations to ``path`` (an ``.npz``, atomically).
+
+    Parameters
+    ----------
+    path : Path
+    config : Config
+        Its digest is stored: :func:`load` refuses the file for another config.
+    t : int
+        Generations done.
+    pop : Population
+        Genomes and their cached evaluation.
+    state : ndarray of uint64 (4,)
+        The evolution RNG's state.
+    records : Records
+        Its first ``t`` rows are stored.
+    first_solved : dict
+        Goal name -> first generation solved (or None).
+    elapsed : float
+        Seconds of run time so far.
+    """
     path = Path(path)
     meta = {"format": FORMAT, "config": config_digest(config), "generation": t,
             "first_solved": first_solved, "elapsed": elapsed, "extra": list(pop.extra)}
@@ -74,7 +111,25 @@ def _no_constant(token):
 def load(path: Path, config) -> dict | None:
     """The checkpoint at ``path`` (None if there is none); a checkpoint of
     another config raises ``ConfigError`` rather than be silently mixed in,
-    and so does an empty, truncated or altered one (one line, no traceback)."""
+    and so does an empty, truncated or altered one (one line, no traceback).
+
+    Parameters
+    ----------
+    path : Path
+    config : Config
+        The run that wants to resume.
+
+    Returns
+    -------
+    dict or None
+        The JSON header's fields (``generation``, ``first_solved``,
+        ``elapsed``, ...) with ``arrays`` (name -> ndarray) and ``path``;
+        give it to :func:`restore`.
+
+    Raises
+    ------
+    ConfigError
+    """
     path = Path(path)
     if not path.exists():
         return None
@@ -108,7 +163,24 @@ def restore(meta: dict, pop, records, rep=None) -> np.ndarray:
     """Put a loaded checkpoint's arrays into ``pop`` and ``records``; returns
     the state. Every array must have the shape and type of the one it
     replaces, and (given ``rep``) every genome must be valid: a checkpoint
-    altered on disk is refused (``ConfigError``) rather than read out of bounds."""
+    altered on disk is refused (``ConfigError``) rather than read out of bounds.
+
+    Parameters
+    ----------
+    meta : dict
+        From :func:`load`.
+    pop : Population
+        Allocated for the config; overwritten.
+    records : Records
+        Allocated for the config; its first rows are overwritten.
+    rep : Representation, optional
+        Checks every genome (``rep.check_genome``).
+
+    Returns
+    -------
+    ndarray of uint64 (4,)
+        The RNG state to continue with.
+    """
     a, path, t = meta["arrays"], meta.get("path", "?"), meta["generation"]
     columns = records.columns()
     wanted = {"genomes": pop.genomes, "tables": pop.tables, "valid": pop.valid, "size": pop.size,

@@ -50,7 +50,21 @@ GOAL_NAMES = ("L-AND-R", "L-OR-R")
 
 
 def pattern_of_row(r: int) -> int:
-    """Pattern value ``sum(pixel_i << i)`` of truth-table row ``r`` (0..255)."""
+    """Pattern value ``sum(pixel_i << i)`` of truth-table row ``r`` (0..255).
+
+    Truth-table rows put input 0 in the most significant bit; patterns put
+    pixel 0 in the least, so the map reverses the 8 bits.
+
+    Parameters
+    ----------
+    r : int
+        A row, 0..255.
+
+    Examples
+    --------
+    >>> pattern_of_row(0b10000000), pattern_of_row(0b00000001), row_of_pattern(pattern_of_row(77))
+    (1, 128, 77)
+    """
     return sum(((r >> (N_PIXELS - 1 - i)) & 1) << i for i in range(N_PIXELS))
 
 

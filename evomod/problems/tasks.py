@@ -87,5 +87,25 @@ def retina(params: RetinaParams) -> Task:
 
 
 def build(params: Section) -> Task:
-    """The task of a validated ``[task]`` table; bad goals raise ``ConfigError``."""
+    """The task of a validated ``[task]`` table; bad goals raise ``ConfigError``.
+
+    Parameters
+    ----------
+    params : Section
+        The ``[task]`` table of a validated config (``LogicParams``, ``RetinaParams``, a plug-in's).
+
+    Returns
+    -------
+    Task
+        Input names, goal tables (name -> uint64 (K, W)) and their expressions.
+
+    Examples
+    --------
+    >>> from evomod.config import load
+    >>> task = build(load("ka2005-logic-mvg").task)
+    >>> task.inputs, sorted(task.goals)[:2], hex(int(task.goals["G1"][0, 0]))
+    (['x', 'y', 'z', 'w'], ['G1', 'G2'], '0x660')
+    >>> build(load("ka2005-retina-fixed").task).goals["L-AND-R"].shape      # 256 rows: 4 words
+    (1, 4)
+    """
     return TASKS.get(params.name).fn(params)
