@@ -44,6 +44,7 @@ MODULES = [
     "evomod.measures.adaptation",
     "evomod.engine.checkpoint",
     "evomod.registry",
+    "evomod.io.run_dir",
     "evomod.replicate.landscape_study",
     "evomod.experiments.size_report",
     "evomod.experiments.initialisation_report",

@@ -31,7 +31,16 @@ def check_out_dir(out: Path) -> None:
     """Refuse an ``--out`` that already holds something, or that cannot be
     written (under a file or /proc, on a read-only file system, through a
     dangling symlink): ``ConfigError``, exit code 2 in the CLI, before any
-    work is done."""
+    work is done. An empty existing folder is accepted.
+
+    Parameters
+    ----------
+    out : Path
+
+    Raises
+    ------
+    ConfigError
+    """
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"--out {out}: already exists and is not empty; choose another directory",
@@ -42,13 +51,40 @@ def check_out_dir(out: Path) -> None:
 def interrupt_checkpoint(out: Path) -> Path:
     """Where ``evomod run`` without ``--checkpoint`` saves the state on Ctrl-C
     (``OUT.interrupted.npz``, beside ``--out``), and where the same command
-    then finds it to resume."""
+    then finds it to resume.
+
+    Parameters
+    ----------
+    out : Path
+
+    Examples
+    --------
+    >>> interrupt_checkpoint(Path("runs/g1-s0"))
+    PosixPath('runs/g1-s0.interrupted.npz')
+    """
     out = Path(out)
     return out.with_name(f"{out.name}.interrupted.npz")
 
 
 def default_out_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
-    """``runs/NAME-sSEED``, or ``-2``, ``-3``... after it if taken."""
+    """``runs/NAME-sSEED``, or ``-2``, ``-3``... after it if taken.
+
+    Parameters
+    ----------
+    name : str
+        The preset or config file stem.
+    seed : int
+    root : Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     first = default_out_dir("g1", 3, Path(d))
+    ...     first.mkdir()
+    ...     first.name, default_out_dir("g1", 3, Path(d)).name
+    ('g1-s3', 'g1-s3-2')
+    """
     base = root / f"{name}-s{seed}"
     out, k = base, 1
     while out.exists():
@@ -60,7 +96,17 @@ def default_out_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
 def records_table(result: RunResult) -> pa.Table:
     """The records as an Arrow table, one column per ``Records`` column in its
     order (``goal`` as the goal names, dictionary-encoded); with
-    ``records.every = k``, only the rows ``evomod.io.thinning.kept`` keeps."""
+    ``records.every = k``, only the rows ``evomod.io.thinning.kept`` keeps.
+
+    Parameters
+    ----------
+    result : RunResult
+
+    Returns
+    -------
+    pyarrow.Table
+        What ``records.parquet`` holds.
+    """
     cols = result.records.columns()
     every = result.config.records.every
     if every > 1:
@@ -71,6 +117,13 @@ def records_table(result: RunResult) -> pa.Table:
 
 
 def versions() -> dict[str, str]:
+    """Versions of evomod, Python and the libraries a run's numbers depend on (stored in summary.json).
+
+    Examples
+    --------
+    >>> sorted(versions())
+    ['evomod', 'numba', 'numpy', 'pyarrow', 'pydantic', 'python']
+    """
     import numba
     import pydantic
 
@@ -79,6 +132,20 @@ def versions() -> dict[str, str]:
 
 
 def summary_dict(result: RunResult, source: str = "") -> dict:
+    """summary.json's content: status, generations, speed, first solutions, adaptation, the final best,
+    its modularity, versions, the full config and one entry per goal switch.
+
+    Parameters
+    ----------
+    result : RunResult
+    source : str
+        The preset or file the config came from.
+
+    Returns
+    -------
+    dict
+        JSON-ready (every number finite or None).
+    """
     switches = result.switches
     return {
         "source": source,
@@ -100,7 +167,24 @@ def summary_dict(result: RunResult, source: str = "") -> dict:
 
 def summary_json(summary: dict) -> str:
     """Indented JSON with the per-switch entries one compact line each: a
-    long MVG run has thousands of them (about 70 bytes a switch)."""
+    long MVG run has thousands of them (about 70 bytes a switch).
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`summary_dict`.
+
+    Examples
+    --------
+    >>> print(summary_json({"seed": 1, "switches": [{"generation": 20}, {"generation": 40}]}))
+    {
+      "seed": 1,
+      "switches": [
+        {"generation":20},
+        {"generation":40}
+      ]
+    }
+    """
     rest = {k: v for k, v in summary.items() if k != "switches"}
     text = json.dumps(rest, indent=2)
     if "switches" not in summary:
@@ -110,7 +194,27 @@ def summary_json(summary: dict) -> str:
 
 
 def write_run(result: RunResult, out: Path, source: str = "", plot: bool = False) -> Path:
-    """Write the run into ``out`` atomically (``fitness.png`` too if ``plot``); returns ``out``."""
+    """Write the run into ``out`` atomically (``fitness.png`` too if ``plot``); returns ``out``.
+
+    The folder is built under a temporary name beside ``out`` and renamed
+    into place when complete: a reader (or a killed writer) never leaves a
+    half-written run folder under the name.
+
+    Parameters
+    ----------
+    result : RunResult
+    out : Path
+        Must not exist, or be an empty folder (:func:`check_out_dir`).
+    source : str
+        The preset or file the config came from (in summary.json).
+    plot : bool
+        Also draw ``fitness.png``.
+
+    Returns
+    -------
+    Path
+        ``out``, holding records.parquet, summary.json and best.json.
+    """
     out = Path(out)
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
