@@ -45,6 +45,7 @@ MODULES = [
     "evomod.engine.checkpoint",
     "evomod.registry",
     "evomod.io.run_dir",
+    "evomod.representations.program",
     "evomod.replicate.landscape_study",
     "evomod.experiments.size_report",
     "evomod.experiments.initialisation_report",

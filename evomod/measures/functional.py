@@ -273,7 +273,28 @@ def group_labels(program, groups: list[set], inputs) -> np.ndarray:
     """Label of each node given groups of input names: the group holding every
     input the node depends on, else "combining" (``len(groups)``); inputs in no
     group (and nodes reading only them) get ``len(groups) + 1``. For the
-    retina, ``groups`` = the left and the right pixels."""
+    retina, ``groups`` = the left and the right pixels.
+
+    Parameters
+    ----------
+    program : Program
+    groups : list of set of str
+    inputs : sequence of str
+        The input names, in node order.
+
+    Returns
+    -------
+    ndarray of int64 (n,)
+
+    Examples
+    --------
+    >>> from evomod.config import load, representation_of
+    >>> rep = representation_of(load("ka2005-logic-g1"))
+    >>> genome = [0, 1, 2, 3, 4, 5] + [0, 0] * 9 + [6]     # g0 = NAND(x, y), g1 = NAND(z, w), g2 = NAND(g0, g1)
+    >>> program = rep.program(genome, ["x", "y", "z", "w"])
+    >>> group_labels(program, [{"x", "y"}, {"z", "w"}], ["x", "y", "z", "w"]).tolist()
+    [0, 0, 1, 1, 0, 1, 2, 2]
+    """
     group_of = {name: k for k, g in enumerate(groups) for name in g}
     combine, unused = len(groups), len(groups) + 1
     import networkx as nx

@@ -158,14 +158,32 @@ def depths(program: Program) -> np.ndarray:
 
 
 def measured(program: Program, n_outputs: int) -> np.ndarray:
-    """bool (n,): the nodes sub-clusters are made of (gates and hidden neurons on a wire)."""
+    """bool (n,): the nodes sub-clusters are made of (gates and hidden neurons on a wire).
+
+    Parameters
+    ----------
+    program : Program
+    n_outputs : int
+        The last ``n_outputs`` nodes (the outputs) are left out.
+    """
     mask = (program.kind != INPUT) & (program.kind != COPY) & program.connected()
     mask[program.n_nodes - n_outputs:] = False
     return mask
 
 
 def subclusters(program: Program, labels, n_outputs: int) -> list[tuple[int, int, tuple]]:
-    """``(module, layer, nodes)`` of every non-empty sub-cluster, by module then layer."""
+    """``(module, layer, nodes)`` of every non-empty sub-cluster, by module then layer.
+
+    A sub-cluster is the part of a module in one layer (depth from the
+    inputs): seed note 004's unit of importance and coherence.
+
+    Parameters
+    ----------
+    program : Program
+    labels : array_like of int (n,)
+        A partition of the program's nodes into modules.
+    n_outputs : int
+    """
     labels = np.asarray(labels, dtype=np.int64)
     depth, mask = depths(program), measured(program, n_outputs)
     groups: dict[tuple, list] = {}
@@ -594,7 +612,19 @@ def output_profiles(program: Program, targets, nodes) -> np.ndarray:
 
 
 def mean_cosine(profiles: np.ndarray) -> float:
-    """Mean pairwise cosine similarity of the rows (a zero row: similarity 0); NaN for fewer than 2 rows."""
+    """Mean pairwise cosine similarity of the rows (a zero row: similarity 0); NaN for fewer than 2 rows.
+
+        mean over i < j of  p_i · p_j / (|p_i| |p_j|)
+
+    Parameters
+    ----------
+    profiles : ndarray (m, d)
+
+    Examples
+    --------
+    >>> mean_cosine(np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))     # (1 + 0 + 0) / 3
+    0.3333333333333333
+    """
     if profiles.shape[0] < 2:
         return math.nan
     norm = np.linalg.norm(profiles, axis=1)

@@ -78,6 +78,28 @@ def graph_of(program) -> np.ndarray:
 
     ``W[u, v] = sum of |w|`` over the wires u -> v and v -> u; a NAND gate
     reading one source twice counts that pair twice (weight 2).
+
+    Parameters
+    ----------
+    program : Program
+        ``rep.program(genome, inputs)``.
+
+    Returns
+    -------
+    ndarray of float64 (n, n)
+
+    Examples
+    --------
+    >>> from evomod.config import load, representation_of
+    >>> rep = representation_of(load("ka2005-logic-g1"))
+    >>> W = graph_of(rep.program([0, 0] + [1, 1] * 11 + [4], ["x", "y", "z", "w"]))  # NAND(x, x) -> out
+    >>> W.astype(int)     # nodes x, y, z, w, g0, out: x-g0 twice, g0-out once
+    array([[0, 0, 0, 0, 2, 0],
+           [0, 0, 0, 0, 0, 0],
+           [0, 0, 0, 0, 0, 0],
+           [0, 0, 0, 0, 0, 0],
+           [2, 0, 0, 0, 0, 1],
+           [0, 0, 0, 0, 1, 0]])
     """
     src, reader = program.wires()
     W = np.zeros((program.n_nodes, program.n_nodes))
@@ -216,7 +238,13 @@ def laplacian_spectrum(W) -> np.ndarray:
 
 
 def default_k_max(n_nodes: int) -> int:
-    """A quarter of the nodes on edges, at least 2."""
+    """A quarter of the nodes on edges, at least 2: the largest k the eigengap is asked about.
+
+    Examples
+    --------
+    >>> default_k_max(5), default_k_max(23)
+    (2, 5)
+    """
     return max(2, int(n_nodes) // 4)
 
 
@@ -357,7 +385,23 @@ def null_qualities(W, n_random: int = 20, seed: int = 0, k: int | None = None,
     :func:`spectral_partition` with the same ``k`` (or ``k_max``). The null
     model of seed note 004's companion paper shuffled weights; this one also
     moves the edges, as Q_m's does. NaN for a random graph that cannot be
-    clustered into k (too few nodes left on edges)."""
+    clustered into k (too few nodes left on edges).
+
+    Parameters
+    ----------
+    W : array_like (n, n)
+        Symmetric non-negative weights (:func:`graph_of`).
+    n_random : int
+    seed : int
+    k : int, optional
+        Clusters; None: chosen per graph by the eigengap up to ``k_max``.
+    k_max : int, optional
+        Default :func:`default_k_max`.
+
+    Returns
+    -------
+    ndarray of float64 (n_random,)
+    """
     from evomod import rng as _rng
     from evomod.modularity.swaps import randomise
 

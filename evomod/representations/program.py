@@ -89,7 +89,19 @@ def _csr(sources: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 def input_rows(n_inputs: int, levels=(0, 1)) -> np.ndarray:
     """int8 (2**N, N): row ``r`` holds input k's value, input 0 most significant
-    (the truth-table row order of ``evomod.problems.goals``)."""
+    (the truth-table row order of ``evomod.problems.goals``).
+
+    Parameters
+    ----------
+    n_inputs : int
+    levels : (int, int)
+        The values of a 0 bit and a 1 bit (the retina's networks may use -1, 1).
+
+    Examples
+    --------
+    >>> input_rows(2).tolist(), input_rows(1, levels=(-1, 1)).tolist()
+    ([[0, 0], [0, 1], [1, 0], [1, 1]], [[-1], [1]])
+    """
     from evomod.problems.goals import input_tables, unpack
 
     bits = np.stack([unpack(column, n_inputs) for column in input_tables(n_inputs)], axis=1)
@@ -97,7 +109,19 @@ def input_rows(n_inputs: int, levels=(0, 1)) -> np.ndarray:
 
 
 def from_circuit(genome, spec, names) -> Program:
-    """The NAND circuit's ``to_graph`` nodes: inputs, effective gates, outputs."""
+    """The NAND circuit's ``to_graph`` nodes: inputs, effective gates, outputs.
+
+    Parameters
+    ----------
+    genome : array_like of int
+    spec : CircuitSpec
+    names : list of str
+        Node names, as ``to_graph`` gives them.
+
+    Returns
+    -------
+    Program
+    """
     from evomod.representations.nand import kernels as _circ
 
     genome = np.asarray(genome, dtype=np.int64)
@@ -119,7 +143,19 @@ def from_circuit(genome, spec, names) -> Program:
 
 
 def from_network(genome, spec, names) -> Program:
-    """The layered network's ``to_graph`` nodes: inputs, kept hidden nodes, outputs."""
+    """The layered network's ``to_graph`` nodes: inputs, kept hidden nodes, outputs.
+
+    Parameters
+    ----------
+    genome : array_like of int
+    spec : LayeredSpec
+    names : list of str
+        Node names, as ``to_graph`` gives them.
+
+    Returns
+    -------
+    Program
+    """
     from evomod.representations.layered import kernels as _lay
     from evomod.representations.layered import wiring as _wir
 
