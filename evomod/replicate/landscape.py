@@ -53,7 +53,18 @@ FACTORS = (
 
 
 def pairs(sizes) -> set:
-    """Every ``((f, a), (g, b))`` with factors ``f < g`` and levels ``a < sizes[f]``, ``b < sizes[g]``."""
+    """Every ``((f, a), (g, b))`` with factors ``f < g`` and levels ``a < sizes[f]``, ``b < sizes[g]``.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Levels per factor.
+
+    Examples
+    --------
+    >>> len(pairs([2, 3])), len(pairs([4, 2, 3, 3, 3, 2]))    # 2*3; the sum of the products over factor pairs
+    (6, 119)
+    """
     return {((f, a), (g, b)) for f, g in itertools.combinations(range(len(sizes)), 2)
             for a in range(sizes[f]) for b in range(sizes[g])}
 
@@ -150,13 +161,36 @@ def design(factors=FACTORS, seed: int = 2005) -> list:
 
 
 def label(levels, factors=FACTORS) -> str:
-    """Short name of a reading: the non-baseline levels, e.g. ``C=feedforward E=10``; ``baseline``."""
+    """Short name of a reading: the non-baseline levels, e.g. ``C=feedforward E=10``; ``baseline``.
+
+    Parameters
+    ----------
+    levels : tuple of str
+        One level name per factor.
+    factors : tuple of Factor
+
+    Examples
+    --------
+    >>> label(("ka", "one-locus", "feedforward", "12/11", "10", "0"))
+    'C=feedforward E=10'
+    """
     parts = [f"{f.name}={lv}" for f, lv in zip(factors, levels) if lv != f.names[0]]
     return " ".join(parts) or "baseline"
 
 
 def overrides(levels, factors=FACTORS) -> dict | None:
-    """The config overrides of a reading, or None if one of its levels is not implemented."""
+    """The config overrides of a reading, or None if one of its levels is not implemented.
+
+    Parameters
+    ----------
+    levels : tuple of str
+    factors : tuple of Factor
+
+    Examples
+    --------
+    >>> overrides(("no-elitism", "per-locus", "feedback", "12/11", "20", "0.5"))
+    {'selection.mutate_elite': True, 'representation.mutation': 'per-locus', 'selection.pc': 0.5}
+    """
     out = {}
     for f, lv in zip(factors, levels):
         change = dict(f.levels)[lv]
@@ -167,5 +201,11 @@ def overrides(levels, factors=FACTORS) -> dict | None:
 
 
 def runnable(levels, factors=FACTORS) -> bool:
-    """Whether every level of the reading is implemented."""
+    """Whether every level of the reading is implemented (:func:`overrides` is not None).
+
+    Parameters
+    ----------
+    levels : tuple of str
+    factors : tuple of Factor
+    """
     return overrides(levels, factors) is not None

@@ -63,7 +63,27 @@ class Verdict:
 def median_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     """Distribution-free CI of the median: order statistics x_(l) and x_(n+1-l)
     (1-based), l the largest with P(B < l) <= (1 - level) / 2 for B ~ binomial(n, 1/2);
-    coverage >= level once n >= 6 (fewer: the sample's range)."""
+    coverage >= level once n >= 6 (fewer: the sample's range).
+
+    Parameters
+    ----------
+    x : array_like of float
+    level : float
+
+    Returns
+    -------
+    (float, float)
+        NaN, NaN for an empty sample.
+
+    References
+    ----------
+    W. J. Conover, Practical Nonparametric Statistics, 3rd ed. (Wiley, 1999), section 3.2.
+
+    Examples
+    --------
+    >>> median_ci(np.arange(1, 11))     # n = 10: P(B <= 1) = 0.011 <= 0.025 < P(B <= 2) = 0.055, so l = 2
+    (2.0, 9.0)
+    """
     from scipy.stats import binom
 
     x = np.sort(np.asarray(x, dtype=float))
@@ -76,6 +96,17 @@ def median_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float]:
 
 
 def median_iqr(x: np.ndarray) -> tuple[float, float, float]:
+    """(median, first quartile, third quartile) of the finite values (NaN, NaN, NaN if none).
+
+    Parameters
+    ----------
+    x : array_like of float
+
+    Examples
+    --------
+    >>> median_iqr([1.0, 2.0, 3.0, 4.0, float("nan")])
+    (2.5, 1.75, 3.25)
+    """
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
     if len(x) == 0:
@@ -109,7 +140,30 @@ def _p(p: float) -> str:
 
 def judge(claim: Claim, x: np.ndarray, y: np.ndarray | None = None) -> Verdict:
     """The verdict on ``claim`` from the condition's values ``x`` (and the
-    ``versus`` condition's ``y``), NaNs left out."""
+    ``versus`` condition's ``y``), NaNs left out; the rules are the module's.
+
+    Parameters
+    ----------
+    claim : Claim
+    x : array_like of float
+        The per-run values of ``claim.measure`` in ``claim.condition``.
+    y : array_like of float, optional
+        The same in ``claim.versus`` (comparisons and ratios).
+
+    Returns
+    -------
+    Verdict
+        ``verdict`` (reproduced, partly, not reproduced, supported, not
+        supported, too few runs) and ``test`` (the statistic, in words).
+
+    Examples
+    --------
+    >>> from evomod.replicate.experiments import Claim
+    >>> judge(Claim("gates", "G1", "10", "median", 10), np.array([9, 10, 10, 10, 11, 10, 10, 9, 10, 12])).verdict
+    'reproduced'
+    >>> judge(Claim("solved", "G1", "36/50", "proportion", 36, total=50), np.zeros(20)).verdict
+    'not reproduced'
+    """
     from scipy.stats import fisher_exact
 
     x = np.asarray(x, dtype=float)
@@ -180,7 +234,19 @@ ACROSS = ("correlation", "exponent")  # kinds judged on several conditions: judg
 
 def judge_across(claim: Claim, values: dict) -> tuple[Verdict, str]:
     """The verdict on a claim of kind ``correlation`` or ``exponent`` from
-    ``values`` (``{condition: {measure: values}}``), and what was measured."""
+    ``values`` (``{condition: {measure: values}}``), and what was measured.
+
+    Parameters
+    ----------
+    claim : Claim
+        ``claim.over`` names the pooled conditions (correlation) or the
+        ``"FIXED/VARYING"`` pairs (exponent).
+    values : dict
+
+    Returns
+    -------
+    (Verdict, str)
+    """
     if claim.kind == "correlation":
         return _correlation(claim, values)
     if claim.kind == "exponent":
