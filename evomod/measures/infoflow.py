@@ -79,7 +79,24 @@ class InfoFlow:
 
 
 def check_labels(labels, n_nodes: int, names=None) -> np.ndarray:
-    """Labels as int64 modules 0..k-1, every module used; else ``PartitionError``."""
+    """Labels as int64 modules 0..k-1, every module used; else ``PartitionError``.
+
+    Parameters
+    ----------
+    labels : array_like of int (n_nodes,)
+    n_nodes : int
+    names : list of str, optional
+        Node names, for the message.
+
+    Examples
+    --------
+    >>> check_labels([0, 1, 1, 0], 4).tolist()
+    [0, 1, 1, 0]
+    >>> check_labels([0, 2, 2, 0], 4)
+    Traceback (most recent call last):
+    ...
+    evomod.measures.infoflow.PartitionError: ...
+    """
     arr = np.asarray(labels)
     if arr.ndim != 1 or arr.size != n_nodes:
         where = f" ({', '.join(names)})" if names is not None else ""

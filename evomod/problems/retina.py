@@ -123,6 +123,12 @@ def retina_goals(left: Sequence[int] = LEFT_OBJECTS,
     ------
     ValueError
         For a non-integer, duplicate or out-of-range object value.
+
+    Examples
+    --------
+    >>> goals = retina_goals()
+    >>> [int(_goals.unpack(goals[g][0], 8).sum()) for g in ("L-AND-R", "L-OR-R")]   # 8 x 8 and 256 - 8 x 8 rows
+    [64, 192]
     """
     left = _check_objects(left, "left", 0)
     right = _check_objects(right, "right", 4)

@@ -220,7 +220,21 @@ class LexicaseParams(SelectionParams):
 
 def check(params: SelectionParams, population: int) -> None:
     """Check ``params`` against the population size; raises ``ConfigError``
-    naming the key (e.g. ``selection.mu``). Call it from config validation."""
+    naming the key (e.g. ``selection.mu``). Call it from config validation.
+
+    Parameters
+    ----------
+    params : SelectionParams
+        A registered strategy's validated table.
+    population : int
+
+    Examples
+    --------
+    >>> check(EliteParams(elite=300), 1000)
+    >>> check(EliteParams(elite=600), 1000)
+    Traceback (most recent call last):
+    ...
+    evomod.registry.ConfigError: selection.elite = 600: ..."""
     entry = SELECTION.get(params.name)
     if entry.check is not None:
         entry.check(params, population)

@@ -237,7 +237,21 @@ def metas_table(manifest: dict) -> pa.Table:
 
 def runs_table(out: Path, manifest: dict | None = None) -> pa.Table:
     """runs.parquet's table: one row per run of the study, in its order
-    (pending runs included), from the committed summaries."""
+    (pending runs included), from the committed summaries.
+
+    Parameters
+    ----------
+    out : Path
+        The study directory.
+    manifest : dict, optional
+        ``study.json`` when the caller has it read already.
+
+    Returns
+    -------
+    pyarrow.Table
+        ``run_id``, ``cell`` and the swept parameters, ``seed``, ``status``
+        (solved, finished, failed or pending), the generations and the final
+        best's numbers."""
     out = Path(out)
     manifest = manifest or read_manifest(out)
     if is_legacy(manifest):
@@ -280,7 +294,17 @@ def write_runs_table(out: Path, manifest: dict | None = None) -> pa.Table:
 def rebuild(out: Path) -> pa.Table:
     """Check the committed parts (``store.check``: a damaged one is a one-line
     ``ConfigError``), rewrite runs.parquet from them (where the directory can
-    be written) and return its table."""
+    be written) and return its table.
+
+    Parameters
+    ----------
+    out : Path
+        The study directory.
+
+    Returns
+    -------
+    pyarrow.Table
+        As :func:`runs_table`."""
     out = Path(out)
     manifest = read_manifest(out)
     if not is_legacy(manifest):

@@ -341,7 +341,29 @@ def run_seed(study_seed: int, key: str, seed_index: int) -> int:
 
 
 def cells(study: Study, cache: str) -> list[Cell]:
-    """The grid's Cartesian product (first axis slowest), each config validated."""
+    """The grid's Cartesian product (first axis slowest), each config validated.
+
+    Parameters
+    ----------
+    study : Study
+        From :func:`load_study`.
+    cache : str
+        The Q_m cache file every cell's runs share (``modularity.cache``).
+
+    Returns
+    -------
+    list of Cell
+        ``index``, ``key`` (8 hex digits of a hash of the cell's grid values),
+        ``label``, ``params`` (axis -> value), ``overrides`` and ``config``.
+
+    Examples
+    --------
+    >>> study = load_study({"base": "ka2005-logic-mvg", "seeds": 1,
+    ...                     "overrides": {"population": 20, "selection.elite": 5},
+    ...                     "grid": {"selection.pm": [0.5, 0.7], "selection.pc": [0.0, 0.5]}})
+    >>> [c.label for c in cells(study, "cache.json")][:2]
+    ['selection.pm=0.5, selection.pc=0.0', 'selection.pm=0.5, selection.pc=0.5']
+    """
     where = study.where()
     out, keys = [], {}
     for index, combo in enumerate(itertools.product(*[range(len(a.labels)) for a in study.axes])):
@@ -424,7 +446,19 @@ def expand(study: Study, out: Path) -> list[RunSpec]:
 def manifest(study: Study, runs: list[RunSpec]) -> dict:
     """What ``OUT/study.json`` keeps: the axes and cells (for rebuilding tables
     and for the report without re-reading the base config). The runs follow
-    from the cells, ``seeds`` and ``seed`` (``evomod.study.results.run_metas``)."""
+    from the cells, ``seeds`` and ``seed`` (``evomod.study.results.run_metas``).
+
+    Parameters
+    ----------
+    study : Study
+    runs : list of RunSpec
+        From :func:`expand`.
+
+    Returns
+    -------
+    dict
+        JSON-ready: the study's description, seeds, seed, axes and cells
+        (index, key, label, params, overrides, generations)."""
     seen, cell_rows = set(), []
     for r in runs:
         if r.cell.index not in seen:
