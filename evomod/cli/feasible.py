@@ -50,14 +50,11 @@ def _config(args):
     if "preset" in changes:  # a variant may be another preset family (the three-layer retina): same suffix
         family = changes.pop("preset").rsplit("-", 1)[0]
         base = f"{family}-{args.preset.rsplit('-', 1)[1]}"
+    from evomod.study.spec import set_key
+
     raw = _config.apply_overrides(_config.read_raw(base), args.set)
-    if changes:
-        for key, value in changes.items():
-            node = raw
-            *path, last = key.split(".")
-            for part in path:
-                node = node.setdefault(part, {})
-            node[last] = value
+    for key, value in changes.items():
+        set_key(raw, key, value, f"--variant {args.variant}")
     return _config.validate(raw)
 
 

@@ -22,21 +22,19 @@ QUICK_FLOW_BUDGET = 128  # --quick: a small information-flow search (random netw
 def groups() -> dict:
     """``{(study, size): validated config}``: one representation and size per entry (both schedules share it)."""
     from evomod import config as _config
+    from evomod.study.spec import set_key
 
     out = {}
     for study, exp in STUDIES.items():
         for c in exp.conditions:
             key = (study, size_report.size_of(study, c.label))
             if key not in out:
-                items = [f"{k}={_toml(v)}" for k, v in c.overrides.items() if k.startswith("representation.")]
-                out[key] = _config.load(exp.base, items)
+                raw = _config.read_raw(exp.base)
+                for k, v in c.overrides.items():
+                    if k.startswith("representation."):
+                        set_key(raw, k, v, c.label)
+                out[key] = _config.validate(raw)
     return out
-
-
-def _toml(v) -> str:
-    import json
-
-    return json.dumps(v)
 
 
 def draw(rep, n: int, seed: int, non_constant: bool, max_batches: int = 200) -> np.ndarray:
@@ -54,11 +52,10 @@ def draw(rep, n: int, seed: int, non_constant: bool, max_batches: int = 200) -> 
             return pop.genomes.copy()
         from evomod.problems.goals import row_mask
 
-        mask = row_mask(rep.n_inputs)
-        for i in range(n):  # some settled row gives 1 and another 0
-            valid = pop.valid[i] & mask
-            if (pop.tables[i, 0] & valid).any() and (~pop.tables[i, 0] & valid).any():
-                kept.append(pop.genomes[i].copy())
+        valid = pop.valid & row_mask(rep.n_inputs)
+        out0 = pop.tables[:, 0, :]
+        varies = (out0 & valid).any(axis=1) & (~out0 & valid).any(axis=1)  # some settled row 1, another 0
+        kept += list(pop.genomes[varies])
         if len(kept) >= n:
             break
     return np.array(kept[:n])

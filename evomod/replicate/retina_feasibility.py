@@ -29,8 +29,12 @@ def _config(out: Path, exp):
     info = json.loads(info_file.read_text(encoding="utf-8")) if info_file.is_file() else {}
     variant = info.get("variant") or ""
     changes = dict(exp.variants[variant][1]) if variant in exp.variants else {}
-    base = changes.pop("preset", exp.base)
-    return _config.load(base, [f"{k}={json.dumps(v)}" for k, v in changes.items()]), info.get("quick", False)
+    from evomod.study.spec import set_key
+
+    raw = _config.read_raw(changes.pop("preset", exp.base))
+    for key, value in changes.items():
+        set_key(raw, key, value, f"variant {variant}")
+    return _config.validate(raw), info.get("quick", False)
 
 
 def _witness_rows(arch, goal_rows) -> list | None:
